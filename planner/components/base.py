@@ -1,0 +1,84 @@
+"""What every component returns to :mod:`planner.build`.
+
+A component adds one Pyomo ``Block`` to the model and returns a :class:`Contribution`:
+
+- ``bus_kw[t]``: power it puts into the site's bus in step ``t`` [kW] (+ = into the site; a load is negative);
+- ``costs``: named cost terms [currency] (+ = money paid; revenue is a negative cost);
+- ``storage``: a :class:`StoragePort` when the component stores energy, read by cost models (wear);
+- ``binary_links``: pairs ``(binary, indicator)`` meaning "the binary is 1 exactly when the indicator variable
+  is positive"; :mod:`planner.solve` uses them to try an integral completion of the LP relaxation first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class StoragePort:
+    """Charge, discharge and state of charge of one storage asset, for cost models.
+
+    Attributes
+    ----------
+    name : str
+        Asset name.
+    kind : str
+        ``"battery"`` or ``"vehicle"``.
+    charge_kw, discharge_kw : dict
+        Step index -> Pyomo variable [kW] (AC side), only for steps where the asset can have power.
+    soc_kwh : dict
+        ``(segment, boundary)`` -> Pyomo variable or expression [kWh]; a battery has one segment (0), a
+        vehicle one per session; boundary ``k`` is the start of step ``k``.
+    capacity_kwh : float
+        Usable capacity [kWh].
+    spec : object
+        The asset's spec dataclass.
+    """
+
+    name: str
+    kind: str
+    charge_kw: dict[int, Any]
+    discharge_kw: dict[int, Any]
+    soc_kwh: dict[tuple[int, int], Any]
+    capacity_kwh: float
+    spec: Any
+
+
+@dataclass
+class Contribution:
+    """What one component adds to the site model (see module docstring)."""
+
+    name: str
+    bus_kw: dict[int, Any] = field(default_factory=dict)
+    costs: dict[str, Any] = field(default_factory=dict)
+    storage: StoragePort | None = None
+    binary_links: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Modelling options.
+
+    Parameters
+    ----------
+    dispatch : str
+        ``"setpoint"`` (default): one power per step per asset, so "no import and export in the same step",
+        "no charge and discharge in the same step" and "0 or at least the minimum charging power" hold per
+        step (binaries). ``"fractional"``: the LP relaxation of the same constraints, exact for a controller
+        that can switch within a step (the 0-1 variable becomes the fraction of the step spent in a mode).
+    """
+
+    dispatch: str = "setpoint"
+
+    def __post_init__(self) -> None:
+        if self.dispatch not in ("setpoint", "fractional"):
+            msg = f"dispatch: {self.dispatch!r} - expected 'setpoint' or 'fractional'"
+            raise ValueError(msg)
+
+
+def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:
+    """Indices where ``values > tol``."""
+    return [int(k) for k in np.flatnonzero(values > tol)]

@@ -1,0 +1,29 @@
+"""Throughput wear: a cost per kWh of AC-side energy through a storage asset.
+
+Reads a :class:`~planner.components.base.StoragePort`::
+
+    degradation_cost = degradation_cost_per_kwh * sum_t (charge_kw[t] + discharge_kw[t]) * step_hours
+
+This is the default wear model of every battery and vehicle. It adds no variables or constraints, only a cost
+expression, so its block is empty but present (``wear_<asset>``) to keep one block per cost model.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.components.base import Contribution, StoragePort
+
+
+def add_throughput_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contribution:
+    """Add the (empty) block ``wear_<kind>_<name>`` and the throughput cost term."""
+    rate = float(port.spec.degradation_cost_per_kwh)
+    safe = "".join(ch if ch.isalnum() else "_" for ch in port.name)
+    bname = f"wear_{port.kind}_{safe}"
+    m.add_component(bname, pyo.Block())
+    contribution = Contribution(bname)
+    if rate > 0:
+        h = scenario.step_hours
+        throughput = sum(port.charge_kw.values()) + sum(port.discharge_kw.values())
+        contribution.costs["degradation_cost"] = rate * h * throughput
+    return contribution

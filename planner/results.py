@@ -1,0 +1,224 @@
+"""The plan: schedule, costs, status, shortfalls and KPIs, read back from a solved model.
+
+Sign conventions: every ``_kw`` column is a non-negative mean power over its step; ``grid_import_kw`` flows
+into the site, ``grid_export_kw`` out of it; ``<asset>_charge_kw`` flows into a storage asset (AC side).
+``<asset>_soc_kwh`` is the state of charge at the *end* of the step (NaN while a vehicle is not plugged in).
+Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue`` which is money received.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.scenario import Scenario
+
+COST_ORDER = (
+    "import_cost",
+    "export_revenue",
+    "standing_charge",
+    "demand_charge",
+    "degradation_cost",
+    "shortfall_penalty",
+    "unserved_load_penalty",
+    "forced_curtailment_penalty",
+)
+
+
+@dataclass
+class Plan:
+    """A dispatch plan for one scenario.
+
+    Attributes
+    ----------
+    schedule : pandas.DataFrame
+        One row per step, index = step start (tz-aware, scenario time zone); columns of DESIGN.md section 7.
+    costs : dict
+        ``import_cost``, ``export_revenue``, ``degradation_cost`` (and ``degradation_cost_<asset>``),
+        ``shortfall_penalty``, tariff charges, ``total`` [currency].
+    status : str
+        ``optimal`` | ``time_limit`` | ``fallback``.
+    shortfalls : list of dict
+        One entry per vehicle session (and battery end floor) with target, achieved SoC and ``shortfall_kwh``.
+    kpis : dict
+        Energy totals and per-asset indicators (throughput, equivalent full cycles, V2G energy, ...).
+    """
+
+    scenario_name: str
+    currency: str
+    schedule: pd.DataFrame
+    costs: dict[str, float]
+    status: str
+    shortfalls: list[dict[str, Any]] = field(default_factory=list)
+    kpis: dict[str, float] = field(default_factory=dict)
+    solve_seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    # -- summaries ----------------------------------------------------------------------------
+    @property
+    def total_cost(self) -> float:
+        """Total cost [currency]."""
+        return float(self.costs["total"])
+
+    @property
+    def total_shortfall_kwh(self) -> float:
+        """Sum of every reported shortfall [kWh]."""
+        return float(sum(s["shortfall_kwh"] for s in self.shortfalls))
+
+    def summary(self) -> str:
+        """A readable multi-line summary (costs, departures, status, time)."""
+        cur = self.currency
+        lines = [f"plan '{self.scenario_name}': status {self.status}"
+                 + (f" ({self.reason})" if self.reason else "")]
+        if self.solver:
+            gap = self.solver.get("gap")
+            gap_txt = f", gap {gap:.2e}" if isinstance(gap, float) and np.isfinite(gap) else ""
+            lines[0] += f", method {self.solver.get('method', '?')}{gap_txt}"
+        lines.append(f"  solve time {self.solve_seconds * 1000:.0f} ms")
+        lines.append("  costs:")
+        for key, value in self.costs.items():
+            if key == "total" or (value == 0 and key not in ("import_cost", "export_revenue")):
+                continue
+            lines.append(f"    {key:<34} {value:>10.2f} {cur}")
+        lines.append(f"    {'total':<34} {self.costs['total']:>10.2f} {cur}")
+        for s in self.shortfalls:
+            if s.get("kind") != "vehicle_session":
+                if s["shortfall_kwh"] > 1e-6:
+                    lines.append(f"  {s['asset']}: {s['kind']} short by {s['shortfall_kwh']:.2f} kWh")
+                continue
+            lines.append(
+                f"  {s['asset']} departs {pd.Timestamp(s['depart']).isoformat()}: "
+                f"SoC {s['soc_kwh']:.1f} kWh (target {s['target_kwh']:.1f} kWh"
+                + (f", SHORT by {s['shortfall_kwh']:.2f} kWh)" if s["shortfall_kwh"] > 1e-6 else ")")
+            )
+        return "\n".join(lines)
+
+    # -- export -------------------------------------------------------------------------------
+    def to_csv(self, path: str | Path) -> None:
+        """Write the schedule as CSV (ISO 8601 timestamps with offset)."""
+        frame = self.schedule.copy()
+        frame.index = frame.index.map(lambda ts: ts.isoformat())
+        frame.to_csv(path, index_label="time")
+
+    def to_parquet(self, path: str | Path) -> None:
+        """Write the schedule as Parquet."""
+        self.schedule.to_parquet(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly dictionary of everything in the plan."""
+        sched = self.schedule.reset_index()
+        sched["time"] = sched["time"].map(lambda ts: ts.isoformat())
+        sched = sched.astype(object).where(sched.notna(), None)
+        return {
+            "scenario": self.scenario_name,
+            "currency": self.currency,
+            "status": self.status,
+            "reason": self.reason,
+            "costs": self.costs,
+            "shortfalls": [
+                {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in s.items()}
+                for s in self.shortfalls
+            ],
+            "kpis": self.kpis,
+            "solve_seconds": self.solve_seconds,
+            "timings": self.timings,
+            "solver": self.solver,
+            "schedule": sched.to_dict(orient="records"),
+        }
+
+    def to_json(self, path: str | Path) -> None:
+        """Write the whole plan as JSON."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=float), encoding="utf-8")
+
+    def save(self, path: str | Path) -> None:
+        """Write by extension: ``.csv``, ``.parquet`` or ``.json``."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
+            self.to_csv(path)
+        elif suffix == ".parquet":
+            self.to_parquet(path)
+        elif suffix == ".json":
+            self.to_json(path)
+        else:
+            msg = f"--out: {path} - expected a .csv, .parquet or .json file name"
+            raise ValueError(msg)
+
+    def plot(self, path: str | Path | None = None):  # noqa: ANN201 - returns a matplotlib Figure
+        """Draw prices, stacked power flows and every storage's SoC (departures marked)."""
+        from planner.plotting import plot_plan
+
+        return plot_plan(self, path)
+
+
+# ------------------------------------------------------------------------------------------------
+def storage_columns(scenario: Scenario) -> list[tuple[str, str]]:
+    """(kind, name) of every storage asset, batteries first."""
+    return [("battery", b.name) for b in scenario.batteries] + [("vehicle", v.name) for v in scenario.vehicles]
+
+
+def compute_costs(
+    scenario: Scenario, schedule: pd.DataFrame, model_terms: dict[tuple[str, str], float]
+) -> dict[str, float]:
+    """Cost breakdown [currency]: grid terms from the schedule, other terms from the model's cost terms.
+
+    ``model_terms`` maps ``(component, term)`` to its value (+ = paid). Grid import/export are recomputed
+    from the schedule (so post-solve netting is reflected); the standing charge is a constant of the tariff.
+    """
+    h = scenario.step_hours
+    imp = schedule["grid_import_kw"].to_numpy()
+    exp = schedule["grid_export_kw"].to_numpy()
+    costs: dict[str, float] = {
+        "import_cost": float(np.dot(scenario.tariff.import_price_per_kwh, imp) * h),
+        "export_revenue": float(np.dot(scenario.tariff.export_price_per_kwh, exp) * h),
+        "standing_charge": float(scenario.tariff.standing_charge_cost),
+    }
+    per_asset: dict[str, float] = {}
+    for (component, term), value in model_terms.items():
+        if component == "grid" and term in ("import_cost", "export_revenue"):
+            continue
+        costs[term] = costs.get(term, 0.0) + float(value)
+        if term.startswith("degradation_cost") and component.startswith("wear_"):
+            asset = component.split("_", 2)[2]
+            key = f"degradation_cost_{asset}"
+            per_asset[key] = per_asset.get(key, 0.0) + float(value)
+    for key in ("degradation_cost", "shortfall_penalty"):
+        costs.setdefault(key, 0.0)
+    ordered = {k: costs.pop(k) for k in COST_ORDER if k in costs}
+    ordered.update(costs)
+    ordered.update(per_asset)
+    total = sum(v for k, v in ordered.items() if k != "export_revenue" and not k.startswith("degradation_cost_"))
+    total -= ordered["export_revenue"]
+    ordered["total"] = float(total)
+    return ordered
+
+
+def compute_kpis(scenario: Scenario, schedule: pd.DataFrame) -> dict[str, float]:
+    """Energy totals [kWh], peak import [kW] and per-storage throughput and equivalent full cycles."""
+    h = scenario.step_hours
+    kpis: dict[str, float] = {
+        "grid_import_kwh": float(schedule["grid_import_kw"].sum() * h),
+        "grid_export_kwh": float(schedule["grid_export_kw"].sum() * h),
+        "peak_import_kw": float(schedule["grid_import_kw"].max()),
+        "load_kwh": float(schedule["load_kw"].sum() * h),
+        "solar_kwh": float(schedule["solar_kw"].sum() * h),
+        "solar_curtailed_kwh": float(schedule["solar_curtailed_kw"].sum() * h),
+        "unserved_load_kwh": float(schedule["unserved_load_kw"].sum() * h),
+    }
+    specs = {b.name: b for b in scenario.batteries} | {v.name: v for v in scenario.vehicles}
+    for _, name in storage_columns(scenario):
+        c = float(schedule[f"{name}_charge_kw"].sum() * h)
+        d = float(schedule[f"{name}_discharge_kw"].sum() * h)
+        kpis[f"{name}_charge_kwh"] = c
+        kpis[f"{name}_discharge_kwh"] = d
+        kpis[f"{name}_throughput_kwh"] = c + d
+        cap = specs[name].capacity_kwh
+        kpis[f"{name}_equivalent_full_cycles"] = (c + d) / (2.0 * cap) if cap > 0 else 0.0
+    return kpis

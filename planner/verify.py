@@ -1,0 +1,230 @@
+"""Independent re-check of a plan against its scenario, in numpy only (this module never imports Pyomo).
+
+:func:`verify` recomputes from the scenario and the plan's schedule:
+
+- the site balance in every step: ``import - export + solar - curtailed + unserved - load
+  + sum(discharge - charge) = 0``;
+- grid limits and no simultaneous import and export;
+- every storage asset's SoC trajectory from its own dynamics, its bounds, power limits and no simultaneous
+  charge and discharge;
+- vehicles: power only in plugged-in steps (limits scaled by the covered fraction), 0 or at least the
+  minimum charging power, discharge only with V2G, the SoC at each departure against its target and the
+  reported shortfall;
+- the costs: import cost, export revenue, throughput wear, standing charge, penalties and the total.
+
+It raises :class:`VerificationError` listing every violation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from planner.errors import PlannerError
+
+TOL_KW = 1e-5
+TOL_KWH = 1e-4
+TOL_COST_REL = 1e-6
+TOL_COST_ABS = 1e-4
+
+
+class VerificationError(PlannerError, AssertionError):
+    """A plan violates its scenario; ``violations`` lists each problem."""
+
+    def __init__(self, violations: list[str]) -> None:
+        self.violations = violations
+        lines = "\n".join(f"  - {v}" for v in violations[:30])
+        more = f"\n  ... and {len(violations) - 30} more" if len(violations) > 30 else ""
+        super().__init__(f"plan fails verification ({len(violations)} problems):\n{lines}{more}")
+
+
+@dataclass
+class VerifyReport:
+    """What was checked; ``costs`` holds the independently recomputed terms [currency]."""
+
+    checks: int = 0
+    costs: dict[str, float] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+
+def _session_target(grid, session) -> tuple[float, int, int, bool]:
+    """(effective target [kWh], first boundary, last boundary, departs inside horizon)."""
+    n = grid.steps
+    step_s = grid.step_minutes * 60.0
+    start_s = grid.start.value / 1e9
+    a = (session.arrive.value / 1e9 - start_s) / step_s
+    d = (session.depart.value / 1e9 - start_s) / step_s
+    first = int(min(max(math.floor(a + 1e-9), 0), n))
+    last = int(min(max(math.ceil(d - 1e-9), first), n))
+    inside = d <= n + 1e-9
+    target = session.depart_soc_min_kwh
+    if not inside:
+        s0 = max(a, 0.0)
+        ratio = (n - s0) / (d - s0) if d > s0 else 1.0
+        target = session.arrive_soc_kwh + (target - session.arrive_soc_kwh) * ratio
+    return float(target), first, last, inside
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(TOL_COST_ABS, TOL_COST_REL * max(abs(a), abs(b)))
+
+
+def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = True) -> VerifyReport:
+    """Re-check ``plan`` against ``scenario``; raise :class:`VerificationError` on any violation.
+
+    Parameters
+    ----------
+    dispatch : str
+        ``"setpoint"`` checks the per-step exclusivity rules; ``"fractional"`` skips them.
+    check_costs : bool
+        Also recompute and compare the cost breakdown.
+    """
+    rep = VerifyReport()
+    bad = rep.violations
+    sch = plan.schedule
+    n = scenario.steps
+    h = scenario.step_hours
+    grid = scenario.grid
+    if len(sch) != n:
+        raise VerificationError([f"schedule has {len(sch)} rows, expected {n}"])
+    expected_index = grid.index
+    if sch.index.tz is None or not bool((sch.index == expected_index).all()):
+        bad.append("schedule index does not match the horizon's steps (tz-aware step starts)")
+
+    def col(name: str) -> np.ndarray:
+        if name not in sch.columns:
+            bad.append(f"missing column {name}")
+            return np.zeros(n)
+        return sch[name].to_numpy(dtype=float)
+
+    imp, exp = col("grid_import_kw"), col("grid_export_kw")
+    curtailed, unserved = col("solar_curtailed_kw"), col("unserved_load_kw")
+    load, solar = scenario.load_kw, scenario.solar_kw
+
+    def report(mask: np.ndarray, text: str, values: np.ndarray | None = None) -> None:
+        rep.checks += 1
+        idx = np.flatnonzero(mask)
+        for k in idx[:5]:
+            extra = f" ({values[k]:.6g})" if values is not None else ""
+            bad.append(f"step {k} ({grid.index[k].isoformat()}): {text}{extra}")
+        if len(idx) > 5:
+            bad.append(f"... {text} in {len(idx)} steps")
+
+    for name, arr in (("grid_import_kw", imp), ("grid_export_kw", exp), ("solar_curtailed_kw", curtailed),
+                      ("unserved_load_kw", unserved)):
+        report(~np.isfinite(arr), f"{name} is not finite")
+        report(arr < -TOL_KW, f"{name} negative", arr)
+    report(imp > scenario.connection.import_limit_kw + TOL_KW, "import above the connection limit", imp)
+    report(exp > scenario.connection.export_limit_kw + TOL_KW, "export above the connection limit", exp)
+    if dispatch == "setpoint":
+        report((imp > TOL_KW) & (exp > TOL_KW), "simultaneous import and export", np.minimum(imp, exp))
+    report(curtailed > solar + TOL_KW, "curtailment above solar generation", curtailed)
+    report(unserved > load + TOL_KW, "unserved load above load", unserved)
+
+    net = imp - exp + solar - curtailed + unserved - load
+    throughput: dict[str, float] = {}
+    for b in scenario.batteries:
+        c, d, soc = col(f"{b.name}_charge_kw"), col(f"{b.name}_discharge_kw"), col(f"{b.name}_soc_kwh")
+        net += d - c
+        report((c < -TOL_KW) | (c > b.charge_max_kw + TOL_KW), f"{b.name} charge outside [0, {b.charge_max_kw}]", c)
+        report((d < -TOL_KW) | (d > b.discharge_max_kw + TOL_KW),
+               f"{b.name} discharge outside [0, {b.discharge_max_kw}]", d)
+        if dispatch == "setpoint":
+            report((c > TOL_KW) & (d > TOL_KW), f"{b.name} charges and discharges in the same step")
+        expected = b.soc_kwh + np.cumsum(b.eta_charge * c * h - d * h / b.eta_discharge)
+        report(np.abs(expected - soc) > TOL_KWH, f"{b.name} SoC does not follow its dynamics", soc - expected)
+        lo, hi = min(b.soc_min_kwh, b.soc_kwh), max(b.soc_max_kwh, b.soc_kwh)
+        report((expected < lo - TOL_KWH) | (expected > hi + TOL_KWH), f"{b.name} SoC outside [{lo}, {hi}]", expected)
+        throughput[b.name] = float((c.sum() + d.sum()) * h)
+    vehicle_shortfall_cost = 0.0
+    reported = {(s["asset"], s.get("session")): s for s in plan.shortfalls if s.get("kind") == "vehicle_session"}
+    for v in scenario.vehicles:
+        c, d, soc = col(f"{v.name}_charge_kw"), col(f"{v.name}_discharge_kw"), col(f"{v.name}_soc_kwh")
+        net += d - c
+        frac = np.zeros(n)
+        for s in v.sessions:
+            frac += grid.coverage(s.arrive, s.depart)
+        report((c < -TOL_KW) | (c > v.charge_max_kw * frac + TOL_KW),
+               f"{v.name} charge outside [0, charge_max_kw x plugged fraction]", c)
+        dmax = v.discharge_max_kw if v.v2g else 0.0
+        report((d < -TOL_KW) | (d > dmax * frac + TOL_KW),
+               f"{v.name} discharge outside [0, discharge_max_kw x plugged fraction]" + ("" if v.v2g else " (no V2G)"), d)
+        if dispatch == "setpoint":
+            report((c > TOL_KW) & (d > TOL_KW), f"{v.name} charges and discharges in the same step")
+            if v.charge_min_kw > 0:
+                report((c > TOL_KW) & (c < v.charge_min_kw * frac - TOL_KW),
+                       f"{v.name} charges below charge_min_kw x plugged fraction", c)
+        penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
+        for j, s in enumerate(v.sessions):
+            target, first, last, _inside = _session_target(grid, s)
+            if last <= first and not np.any(grid.coverage(s.arrive, s.depart) > 0):
+                continue
+            traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * c[first:last] * h - d[first:last] * h / v.eta_discharge)
+            lo, hi = min(v.soc_min_kwh, s.arrive_soc_kwh), max(v.soc_max_kwh, s.arrive_soc_kwh)
+            rep.checks += 1
+            if np.any(traj < lo - TOL_KWH) or np.any(traj > hi + TOL_KWH):
+                bad.append(f"{v.name} session {j}: SoC leaves [{lo:g}, {hi:g}] kWh "
+                           f"(min {traj.min():.4f}, max {traj.max():.4f})")
+            reported_soc = soc[first:last]
+            if np.any(np.abs(reported_soc - traj) > TOL_KWH):
+                bad.append(f"{v.name} session {j}: reported SoC does not follow the dynamics")
+            final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
+            short = max(0.0, target - final)
+            vehicle_shortfall_cost += penalty * short
+            entry = reported.get((v.name, j))
+            rep.checks += 1
+            if entry is None:
+                bad.append(f"{v.name} session {j}: no shortfall entry in the plan")
+            elif abs(entry["shortfall_kwh"] - short) > max(TOL_KWH, 1e-3):
+                bad.append(f"{v.name} session {j}: reported shortfall {entry['shortfall_kwh']:.4f} kWh, "
+                           f"recomputed {short:.4f} kWh (SoC {final:.4f} vs target {target:.4f})")
+        throughput[v.name] = float((c.sum() + d.sum()) * h)
+        outside = frac <= 0
+        report(outside & ((c > TOL_KW) | (d > TOL_KW)), f"{v.name} has power while not plugged in")
+    report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
+
+    if check_costs:
+        p_imp, p_exp = scenario.tariff.import_price_per_kwh, scenario.tariff.export_price_per_kwh
+        recomputed = {
+            "import_cost": float(np.dot(p_imp, imp) * h),
+            "export_revenue": float(np.dot(p_exp, exp) * h),
+            "standing_charge": float(scenario.tariff.standing_charge_cost),
+        }
+        for spec in list(scenario.batteries) + list(scenario.vehicles):
+            model_name = str(spec.degradation.get("model", "throughput")) if spec.degradation else "throughput"
+            if model_name == "throughput":
+                recomputed[f"degradation_cost_{spec.name}"] = spec.degradation_cost_per_kwh * throughput[spec.name]
+        battery_short_cost = sum(
+            scenario.shortfall_penalty_per_kwh * max(0.0, b.end_soc_min_kwh - float(col(f"{b.name}_soc_kwh")[-1]))
+            for b in scenario.batteries
+        )
+        recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost
+        recomputed["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
+        for key, value in recomputed.items():
+            got = plan.costs.get(key, 0.0)
+            rep.checks += 1
+            if key.startswith("degradation_cost_") and key not in plan.costs and value == 0:
+                continue
+            if not _close(got, value):
+                bad.append(f"cost {key}: plan says {got:.6f}, recomputed {value:.6f}")
+        total = sum(v for k, v in plan.costs.items() if k not in ("total", "export_revenue") and not k.startswith("degradation_cost_"))
+        total -= plan.costs.get("export_revenue", 0.0)
+        rep.checks += 1
+        if not _close(total, plan.costs.get("total", math.nan)):
+            bad.append(f"cost total: plan says {plan.costs.get('total')}, sum of terms {total}")
+        rep.costs = recomputed
+    if bad:
+        raise VerificationError(bad)
+    return rep
+
+
+def check(scenario, plan: Any, **kwargs: Any) -> list[str]:
+    """Like :func:`verify` but return the violations instead of raising."""
+    try:
+        verify(scenario, plan, **kwargs)
+    except VerificationError as exc:
+        return exc.violations
+    return []
