@@ -259,3 +259,30 @@ def check_fields(fields: dict[str, Any], kind: str, prefix: str = "fields") -> l
     if _number(low) and _number(high) and low > high:
         issues.append(Issue(f"{prefix}.charge_min_kw", low, f"<= charge_max_kw ({high})"))
     return issues
+
+
+def scenario_fields(name: str, kind: str) -> dict[str, Any]:
+    """Scenario fields of catalogue entry ``name`` for an asset of ``kind`` (``battery`` or ``vehicle``).
+
+    Returns the entry's ``[fields]`` plus a ``degradation`` table holding its wear parameters; a scenario
+    merges its own fields over these (explicit fields win). ``usable_capacity_kwh`` is left out when it
+    equals ``capacity_kwh`` so that it follows a capacity the scenario overrides.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown name (listing close matches) or an entry of another kind.
+    """
+    entry = load_entry(name)
+    if entry.kind != kind:
+        names = [n for n in entry_names() if load_entry(n).kind == kind]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+        raise ScenarioError(
+            [Issue("model", name, f"a {kind} entry (this is a {entry.kind}); e.g. {close or names}")]
+        )
+    out: dict[str, Any] = dict(entry.fields)
+    degradation = {k: v for k, v in entry.degradation.items() if k != "currency"}
+    if degradation.get("usable_capacity_kwh") == out.get("capacity_kwh"):
+        degradation.pop("usable_capacity_kwh", None)
+    out["degradation"] = degradation
+    return out

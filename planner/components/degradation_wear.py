@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,7 +55,6 @@ WEAR_PARAMETERS: dict[str, str] = {
     "segments": "an integer >= 1",
     "calendar_soc_threshold_fraction": "a number in [0, 1)",
     "calendar_fade_per_year_fraction": "a number >= 0",
-    "cost_per_kwh": "a number >= 0 [currency/kWh of AC throughput]",
     "cost_per_kwh_hour": "a number >= 0 [currency per kWh stored above the threshold per hour]",
 }
 
@@ -374,3 +374,162 @@ def cycle_depth_cost(
                 if need <= tol_kwh:
                     break
     return float(total)
+
+
+# --- wear parameters of one storage asset ---------------------------------------------------------------
+
+#: Wear models a storage asset may select with ``[battery.degradation] model = ...``. ``calendar`` adds the
+#: holding cost to the throughput cost (calendar and cycle ageing add up).
+MODELS = ("throughput", "cycle_depth", "calendar")
+
+
+@dataclass(frozen=True)
+class WearModel:
+    """Resolved wear model of one storage asset (all rates in scenario currency).
+
+    Attributes
+    ----------
+    model : str
+        One of :data:`MODELS`.
+    throughput_cost_per_kwh : float
+        Cost per kWh of AC throughput [currency/kWh]; used when the model has no ``cycle_depth`` part.
+    segment_costs_per_kwh : numpy.ndarray
+        Cycle-depth cost per kWh of AC discharge from each segment, shallowest first (empty if unused).
+    segment_kwh : float
+        Energy held by each segment [kWh] (usable capacity / segments).
+    calendar_cost_per_kwh_hour : float
+        Holding cost above the threshold [currency/(kWh h)] (0 if unused).
+    calendar_threshold_kwh : float
+        SoC above which holding costs [kWh].
+    """
+
+    model: str
+    throughput_cost_per_kwh: float = 0.0
+    segment_costs_per_kwh: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    segment_kwh: float = 0.0
+    calendar_cost_per_kwh_hour: float = 0.0
+    calendar_threshold_kwh: float = 0.0
+
+    @property
+    def uses_cycle_depth(self) -> bool:
+        """Whether the cycle-depth segments replace the throughput cost."""
+        return self.model == "cycle_depth"
+
+    @property
+    def uses_calendar(self) -> bool:
+        """Whether a holding cost above the threshold applies."""
+        return self.model == "calendar"
+
+
+def wear_model_issues(
+    table: Mapping[str, object], capacity_kwh: float, soc_upper_kwh: float, prefix: str
+) -> list[Issue]:
+    """Check an asset's ``degradation`` table (``model`` plus wear parameters); return every problem.
+
+    Parameters
+    ----------
+    table : mapping
+        The merged ``degradation`` table (catalogue values overridden by the scenario's).
+    capacity_kwh : float
+        The asset's capacity [kWh] (default usable capacity).
+    soc_upper_kwh : float
+        Highest SoC the asset can reach [kWh]; the cycle-depth segments must hold it.
+    prefix : str
+        Dotted path of the table, e.g. ``vehicle[0].degradation``.
+    """
+    params = {k: v for k, v in table.items() if k != "model"}
+    model = table.get("model", "throughput")
+    issues: list[Issue] = []
+    if model not in MODELS:
+        issues.append(Issue(f"{prefix}.model", model, f"one of {list(MODELS)}"))
+        model = "throughput"
+    issues.extend(check_wear_parameters(params, prefix))
+    if issues:
+        return issues
+    usable = float(params.get("usable_capacity_kwh", capacity_kwh))
+    if model == "cycle_depth":
+        for key in ("replacement_cost", "cycle_life_depth_fraction"):
+            if key not in params:
+                issues.append(Issue(f"{prefix}.{key}", "missing", f"a value (needed by model = {model!r})"))
+        if usable < soc_upper_kwh - 1e-9:
+            issues.append(
+                Issue(
+                    f"{prefix}.usable_capacity_kwh",
+                    usable,
+                    f">= the highest SoC the asset can reach ({soc_upper_kwh} kWh)",
+                )
+            )
+    if model == "calendar" and "cost_per_kwh_hour" not in params:
+        for key in ("replacement_cost", "calendar_fade_per_year_fraction"):
+            if key not in params:
+                issues.append(
+                    Issue(f"{prefix}.{key}", "missing", "a value, or cost_per_kwh_hour (needed by model = 'calendar')")
+                )
+    return issues
+
+
+def resolve_wear_model(
+    table: Mapping[str, object], capacity_kwh: float, eta_discharge: float, throughput_cost_per_kwh: float
+) -> WearModel:
+    """Turn a checked ``degradation`` table into cost rates (see the module docstring for the equations).
+
+    Parameters
+    ----------
+    table : mapping
+        ``model`` plus wear parameters, already checked by :func:`wear_model_issues`.
+    capacity_kwh : float
+        The asset's capacity [kWh], the default usable capacity.
+    eta_discharge : float
+        Discharge efficiency of the asset, in (0, 1].
+    throughput_cost_per_kwh : float
+        The asset's ``degradation_cost_per_kwh`` [currency/kWh].
+    """
+    model = str(table.get("model", "throughput"))
+    usable = float(table.get("usable_capacity_kwh", capacity_kwh))
+    segment_costs = np.zeros(0)
+    segment_kwh = 0.0
+    if model == "cycle_depth":
+        segments = int(table.get("segments", DEFAULT_SEGMENTS))
+        segment_costs = segment_costs_per_kwh(
+            float(table["replacement_cost"]),
+            usable,
+            table["cycle_life_depth_fraction"],
+            table["cycle_life_cycles"],
+            segments,
+            eta_discharge,
+        )
+        segment_kwh = usable / segments
+    cal_cost = 0.0
+    threshold = float(table.get("calendar_soc_threshold_fraction", 0.8))
+    if model == "calendar":
+        if "cost_per_kwh_hour" in table:
+            cal_cost = float(table["cost_per_kwh_hour"])
+        else:
+            cal_cost = calendar_cost_per_kwh_hour(
+                float(table["replacement_cost"]),
+                usable,
+                float(table["calendar_fade_per_year_fraction"]),
+                float(table.get("end_of_life_capacity_fraction", DEFAULT_END_OF_LIFE_FRACTION)),
+                threshold,
+            )
+    return WearModel(
+        model=model,
+        throughput_cost_per_kwh=0.0 if model == "cycle_depth" else float(throughput_cost_per_kwh),
+        segment_costs_per_kwh=segment_costs,
+        segment_kwh=segment_kwh,
+        calendar_cost_per_kwh_hour=cal_cost,
+        calendar_threshold_kwh=threshold * usable,
+    )
+
+
+def soc_groups(keys: Sequence[tuple[int, int]]) -> dict[int, list[int]]:
+    """Boundaries of each SoC trajectory of a storage port, sorted.
+
+    ``keys`` are ``(trajectory, boundary)`` pairs (a battery has one trajectory, a vehicle one per session).
+    Between consecutive boundaries of one trajectory the storage dynamics hold; the first boundary of each
+    trajectory is set from outside (initial SoC or arrival SoC).
+    """
+    groups: dict[int, list[int]] = {}
+    for s, k in keys:
+        groups.setdefault(s, []).append(k)
+    return {s: sorted(ks) for s, ks in sorted(groups.items())}
