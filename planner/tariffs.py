@@ -297,7 +297,11 @@ class _Clock:
 
     def step_mean(self, per_minute: np.ndarray) -> np.ndarray:
         """Mean of a per-minute array over each grid step."""
-        return per_minute.reshape(self.grid.steps, self.grid.step_minutes).mean(axis=1)
+        blocks = per_minute.reshape(self.grid.steps, self.grid.step_minutes)
+        out = blocks.mean(axis=1)
+        constant = blocks.min(axis=1) == blocks.max(axis=1)
+        out[constant] = blocks[constant, 0]  # exact where the price does not change within a step
+        return out
 
     def step_any(self, per_minute: np.ndarray) -> np.ndarray:
         """True for steps where any minute is True."""
@@ -904,7 +908,7 @@ def _parse_window(table: object, field: str, problems: _Problems, value_key: str
         if "months" in table
         else frozenset(range(1, 13))
     )
-    if start is not None and end is not None and start == end % _MINUTES_PER_DAY:
+    if start is not None and end is not None and start == end:
         problems.add(
             f"{field}.end",
             table.get("end"),
