@@ -1,0 +1,119 @@
+"""Command line: ``planner plan|validate|...``. This is the only module that prints.
+
+Each subcommand is a ``_cmd_<name>(args) -> int`` function registered in :func:`build_parser`; bad input
+ends with a one-line message on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from planner.errors import PlannerError, ScenarioError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from planner.api import plan
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = plan(
+        scenario,
+        time_limit_s=args.time_limit_s,
+        mip_rel_gap=args.gap,
+        dispatch=args.dispatch,
+    )
+    print(result.summary())
+    for note in result.notes:
+        print(f"  note: {note}")
+    if args.out:
+        result.save(args.out)
+        print(f"schedule written to {args.out}")
+    if args.plot:
+        result.plot(args.plot)
+        print(f"plot written to {args.plot}")
+    return EXIT_OK if result.status != "fallback" else EXIT_FAILED
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    sessions = sum(len(v.sessions) for v in scenario.vehicles)
+    print(
+        f"{args.scenario}: valid - {scenario.grid}, {len(scenario.batteries)} batteries, "
+        f"{len(scenario.vehicles)} vehicles, {sessions} sessions"
+    )
+    for note in scenario.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="planner", description="Dispatch planner for homes and depots with electric vehicles."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="plan one scenario and print a summary")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--out", help="write the schedule (.csv, .parquet or .json)")
+    p.add_argument("--plot", help="write a PNG plot of prices, power flows and SoC")
+    p.add_argument("--time-limit-s", type=float, default=10.0, help="solver time limit [s] (default 10)")
+    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
+    p.add_argument(
+        "--dispatch",
+        choices=["setpoint", "fractional"],
+        default="setpoint",
+        help="setpoint: one power per step (default); fractional: switching within a step allowed",
+    )
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("validate", help="check a scenario file and list every problem")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.set_defaults(func=_cmd_validate)
+
+    # further subcommands register here
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub: argparse._SubParsersAction) -> None:
+    """Subcommands provided by optional modules (each module exposes ``register_cli(sub)``)."""
+    import importlib
+
+    for module in ("planner.tariffs", "planner.catalogue", "planner.batch", "planner.compare"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        register = getattr(mod, "register_cli", None)
+        if register is not None:
+            register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``planner`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
