@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 from planner.components.base import BuildOptions, Contribution
 from planner.components.battery import add_battery
 from planner.components.degradation_throughput import add_throughput_wear
+from planner.components.demand_charge import add_demand_charges
 from planner.components.grid import add_grid
 from planner.components.load import add_load
 from planner.components.solar import add_solar
@@ -34,7 +35,7 @@ WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
 }
 """Wear (degradation) cost models by name; each reads a storage port and returns cost terms."""
 
-SITE_COST_MODELS: list[Callable[..., Contribution | None]] = []
+SITE_COST_MODELS: list[Callable[..., Contribution | None]] = [add_demand_charges]
 """Site-level cost models called as ``f(model, scenario, options, grid_contribution)`` (e.g. demand charges)."""
 
 

@@ -54,6 +54,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_tariffs(args: argparse.Namespace) -> int:
+    from planner import tariffs
+
+    if args.tariffs_command == "list":
+        print(tariffs.format_scheme_list())
+    else:
+        print(tariffs.format_scheme_day(args.name, args.date, args.step_minutes))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -78,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file and list every problem")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("tariffs", help="list the shipped tariff schemes or show one")
+    tsub = p.add_subparsers(dest="tariffs_command", required=True)
+    t = tsub.add_parser("list", help="one line per shipped scheme")
+    t.set_defaults(func=_cmd_tariffs)
+    t = tsub.add_parser("show", help="a scheme's rates, sources and (with --date) one day's prices")
+    t.add_argument("name", help="scheme name (see 'planner tariffs list') or scheme file")
+    t.add_argument("--date", help="local day YYYY-MM-DD to print prices for")
+    t.add_argument("--step-minutes", type=int, default=30, help="step of the price table (default 30)")
+    t.set_defaults(func=_cmd_tariffs)
 
     # further subcommands register here
     _register_optional(sub)

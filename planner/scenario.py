@@ -568,7 +568,8 @@ def _read_tariff(r: _Reader, raw: Mapping[str, Any], grid: TimeGrid) -> TariffSp
             r.add("tariff.scheme", table["scheme"], "explicit import/export prices (schemes unavailable)")
             return None
         try:
-            return resolver(table, grid, r.base_dir, "tariff")
+            currency = raw.get("currency") if isinstance(raw.get("currency"), str) else None
+            return resolver(table, grid, r.base_dir, "tariff", currency=currency)
         except ScenarioError as exc:
             r.issues.extend(exc.issues)
             return None

@@ -1357,9 +1357,8 @@ def tariff_from_table(
         try:
             schemes[key] = load_scheme(target, field=f"{field}.{key}")
         except ScenarioError as exc:
-            if exc.source:
-                raise
-            problems.issues.extend(exc.issues)
+            # a problem inside a scheme file: name the file in the field, as callers may drop ``source``
+            problems.issues.extend(_with_source(exc, f"{field}.{key}"))
             schemes[key] = None
     scheme = schemes["scheme"]
     if scheme is not None and currency is not None and scheme.currency != currency:
@@ -1371,14 +1370,107 @@ def tariff_from_table(
     if problems.issues:
         raise ScenarioError(problems.issues)
     assert scheme is not None
-    return scheme.prices(
-        grid,
-        import_series=files["import_series_csv"],
-        export_series=files["export_series_csv"],
-        wholesale_series=files["wholesale_series_csv"],
-        fx_rate=numbers["fx_rate"],
-        standing_charge_per_day=numbers["standing_charge_per_day"],
-        month_peak_so_far_kw=numbers["month_peak_so_far_kw"],
-        export_scheme=schemes["export_scheme"],
-        field=field,
+    try:
+        return scheme.prices(
+            grid,
+            import_series=files["import_series_csv"],
+            export_series=files["export_series_csv"],
+            wholesale_series=files["wholesale_series_csv"],
+            fx_rate=numbers["fx_rate"],
+            standing_charge_per_day=numbers["standing_charge_per_day"],
+            month_peak_so_far_kw=numbers["month_peak_so_far_kw"],
+            export_scheme=schemes["export_scheme"],
+            field=field,
+        )
+    except ScenarioError as exc:
+        raise ScenarioError(_with_source(exc, None), source=exc.source) from None
+
+
+def _with_source(exc: ScenarioError, prefix: str | None) -> list[Issue]:
+    """The issues of ``exc`` with its source file written into each field (``prefix[file].field``)."""
+    if not exc.source:
+        return list(exc.issues)
+    name = exc.source
+    out = []
+    for issue in exc.issues:
+        if prefix is None:
+            out.append(Issue(f"{issue.field} [{name}]", issue.value, issue.expected))
+        elif issue.field.startswith(prefix):
+            out.append(issue)
+        else:
+            out.append(Issue(f"{prefix}[{name}].{issue.field}", issue.value, issue.expected))
+    return out
+
+
+# ================================================================================================
+# Text for the command line (planner.cli prints it)
+# ================================================================================================
+
+
+def format_scheme_list() -> str:
+    """One line per shipped scheme: name, currency, valid-from date and title."""
+    lines = []
+    for name in list_schemes():
+        scheme = load_scheme(name)
+        flag = " (some values unconfirmed)" if scheme.unconfirmed else ""
+        lines.append(f"{name:<24} {scheme.currency}  {scheme.valid_from}  {scheme.title}{flag}")
+    return "\n".join(lines)
+
+
+def format_scheme_day(
+    name_or_path: str | Path, date: str | None = None, step_minutes: int = 30
+) -> str:
+    """A scheme's description and, with ``date`` (YYYY-MM-DD), its prices for that local day."""
+    scheme = load_scheme(name_or_path)
+    rules = (
+        ("import", scheme.import_rule),
+        ("export", scheme.export_rule),
     )
+    lines = [
+        f"{scheme.name}: {scheme.title}",
+        f"currency {scheme.currency}, wall-clock times in {scheme.timezone}, valid from {scheme.valid_from}",
+        f"standing charge: {scheme.standing_charge_per_day:g} {scheme.currency}/day",
+    ]
+    for label, rule in rules:
+        lines.append(f"{label}: {rule.describe() if rule is not None else 'none'}")
+    if scheme.demand_rule is not None:
+        d = scheme.demand_rule
+        lines.append(
+            f"demand charge: {d.rate_per_kw_per_month:g} {scheme.currency} per kW of monthly peak import "
+            f"(at least {d.floor_kw:g} kW, metered over {d.measurement_minutes} min)"
+        )
+    if scheme.notes:
+        lines.append(f"notes: {scheme.notes}")
+    lines.append("sources: " + ", ".join(scheme.sources))
+    for item in scheme.unconfirmed:
+        lines.append(f"unconfirmed: {item}")
+    if date is not None:
+        if scheme.import_rule is None:
+            grid = scheme.day_grid(date, step_minutes)
+            clock = _Clock.of(grid, scheme.timezone)
+            imp = np.full(grid.steps, np.nan)
+            exp = scheme._rule_prices(scheme.export_rule, clock, None, None, None, "tariff.export")  # type: ignore[arg-type]
+            frame = pd.DataFrame(
+                {"import_price_per_kwh": imp, "export_price_per_kwh": exp}, index=grid.index
+            )
+            frame.attrs.update(standing_charge_cost=0.0, demand_charges=())
+        else:
+            frame = scheme.day_prices(date, step_minutes)
+        lines.append(
+            f"prices on {date} ({len(frame)} steps of {step_minutes} min, {scheme.currency}/kWh; "
+            f"standing charge {frame.attrs['standing_charge_cost']:.4f} {scheme.currency})"
+        )
+        lines.append(f"  {'local start':<22} {'import':>9} {'export':>9}")
+        for when, row in frame.iterrows():
+            stamp = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M %Z")  # type: ignore[arg-type]
+            cells = [
+                "-" if math.isnan(v) else f"{v:.4f}"
+                for v in (row["import_price_per_kwh"], row["export_price_per_kwh"])
+            ]
+            lines.append(f"  {stamp:<22} {cells[0]:>9} {cells[1]:>9}")
+        for charge in frame.attrs["demand_charges"]:
+            lines.append(
+                f"  demand charge {charge.name}: {charge.rate_per_kw:.4f} {scheme.currency} per kW of peak "
+                f"(this day's share), at least {charge.floor_kw:g} kW"
+            )
+    return "\n".join(lines)

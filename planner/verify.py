@@ -193,6 +193,13 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             "export_revenue": float(np.dot(p_exp, exp) * h),
             "standing_charge": float(scenario.tariff.standing_charge_cost),
         }
+        # demand charges: rate x max(floor, peak import in the billing window's steps)
+        charged = [c for c in scenario.tariff.demand_charges if np.any(c.step_mask)]
+        if charged:
+            recomputed["demand_charge"] = float(sum(
+                c.rate_per_kw * max(c.floor_kw, float(imp[np.asarray(c.step_mask, dtype=bool)].max()))
+                for c in charged
+            ))
         for spec in list(scenario.batteries) + list(scenario.vehicles):
             model_name = str(spec.degradation.get("model", "throughput")) if spec.degradation else "throughput"
             if model_name == "throughput":
