@@ -34,8 +34,11 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
     steps = list(range(n))
     imp = _clean(_values(outcome, m.grid.import_kw, steps))
     exp = _clean(_values(outcome, m.grid.export_kw, steps))
-    both = np.minimum(imp, exp)
-    # equal prices make simultaneous flows a tie; net them (cost and balance unchanged)
+    # where exporting pays no more than importing costs, simultaneous flows are at best a tie (equal prices);
+    # net them (balance unchanged, cost never higher). Where export pays more, simultaneous flows are the
+    # fractional dispatch's within-step switching and carry value: keep them.
+    tie = sc.tariff.export_price_per_kwh <= sc.tariff.import_price_per_kwh
+    both = np.where(tie, np.minimum(imp, exp), 0.0)
     imp, exp = imp - both, exp - both
     data: dict[str, np.ndarray] = {
         "import_price_per_kwh": sc.tariff.import_price_per_kwh,
