@@ -660,7 +660,15 @@ def read_price_series(path: Path, column: str | None, field: str) -> tuple[pd.Se
     try:
         frame = _read_csv_cached(source, path.stat().st_mtime)
     except FileNotFoundError:
-        raise ScenarioError([Issue(field, source, "an existing CSV file")]) from None
+        raise ScenarioError(
+            [
+                Issue(
+                    field,
+                    source,
+                    "an existing CSV file (or give a series file in the [tariff] table)",
+                )
+            ]
+        ) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ScenarioError([Issue(field, source, f"a readable CSV file ({exc})")]) from None
     if frame.shape[1] < 2:
@@ -951,14 +959,16 @@ def _check_coverage(windows: list[Window], field: str, problems: _Problems, comp
             )
 
 
-def _series_file(value: object, field: str, base_dir: Path, problems: _Problems) -> Path | None:
+def _series_file(
+    value: object, field: str, base_dir: Path, problems: _Problems, must_exist: bool = True
+) -> Path | None:
     if not isinstance(value, str) or not value:
         problems.add(field, value, "a CSV file name")
         return None
     path = Path(value)
     if not path.is_absolute():
         path = base_dir / path
-    if not path.is_file():
+    if must_exist and not path.is_file():
         problems.add(field, value, f"an existing CSV file (looked in {base_dir})")
         return None
     return path
@@ -1016,7 +1026,7 @@ def _parse_rule(
             return None
         problems.keys(sub, sfield, {"file", "column", "unit"}, {"file"})
         path = (
-            _series_file(sub.get("file"), f"{sfield}.file", series_dir, problems)
+            _series_file(sub.get("file"), f"{sfield}.file", series_dir, problems, must_exist=False)
             if "file" in sub
             else None
         )
@@ -1047,7 +1057,13 @@ def _parse_rule(
         {"wholesale_file", "wholesale_currency", "fx_rate", "multiplier"},
     )
     path = (
-        _series_file(sub.get("wholesale_file"), f"{ffield}.wholesale_file", series_dir, problems)
+        _series_file(
+            sub.get("wholesale_file"),
+            f"{ffield}.wholesale_file",
+            series_dir,
+            problems,
+            must_exist=False,
+        )
         if "wholesale_file" in sub
         else None
     )
@@ -1136,7 +1152,13 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
     ScenarioError
         Listing every problem, each naming its field; ``source`` is the file.
     """
-    series_dir = data_dir("series") if series_dir is None else series_dir
+    if series_dir is None:
+        try:
+            series_dir = data_dir("series")
+        except (
+            PlannerError
+        ):  # no shipped series: a scheme's default series is then reported when used
+            series_dir = Path(__file__).resolve().parent / "_data" / "series"
     problems = _Problems()
     problems.keys(
         raw,

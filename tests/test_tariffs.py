@@ -893,12 +893,19 @@ def test_data_dir_prefers_package_data(tmp_path):
     shutil.copytree(ROOT / "planner", package, ignore=shutil.ignore_patterns("__pycache__"))
     (package / "_data").mkdir()
     shutil.copytree(ROOT / "data" / "tariffs", package / "_data" / "tariffs")
+    # without shipped price series every scheme still loads; a dynamic one says which file is missing
     code = (
         "from planner import tariffs; print(tariffs.data_dir('tariffs')); "
-        "print(len(tariffs.list_schemes()))"
+        "print(len([tariffs.load_scheme(n) for n in tariffs.list_schemes()]))\n"
+        "from planner.timegrid import TimeGrid; import pandas as pd\n"
+        "try:\n"
+        "    tariffs.load_scheme('agile').prices(TimeGrid(pd.Timestamp('2023-01-16', tz='UTC'), 30, 2))\n"
+        "except tariffs.ScenarioError as exc:\n"
+        "    print('missing' if 'existing CSV file' in str(exc) else exc)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.split()
     assert Path(out[0]) == (package / "_data" / "tariffs").resolve()
     assert int(out[1]) == len(SHIPPED)
+    assert out[2] == "missing"
