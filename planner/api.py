@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from planner.build import build_model
 from planner.components.base import BuildOptions
-from planner.errors import PlannerError, ScenarioError
+from planner.errors import Issue, PlannerError, ScenarioError, SolverError
 from planner.fallback import fallback_plan
 from planner.readback import plan_from_solution
 from planner.results import Plan
 from planner.scenario import Scenario, load_scenario
-from planner.solve import SolveOptions, solve_model
-from planner.verify import VerificationError, verify
+from planner.solve import SolveOptions, SolveOutcome, solve_model
+from planner.validate import degraded_notes
+from planner.verify import verify
 
 
 def plan(
@@ -34,7 +39,10 @@ def plan(
     scenario : Scenario or path
         A scenario, or the path of a scenario TOML file.
     time_limit_s : float
-        Solver time limit [s]. When it runs out with a feasible solution the plan has status ``time_limit``.
+        Time budget for building and solving [s]. When it runs out with a feasible solution the plan has
+        status ``time_limit``; without one, the fail-safe plan. A wall-clock guard outside the solver returns
+        the fail-safe plan when the solver has not come back ``WALL_CLOCK_GRACE_S`` after the limit, so a
+        call returns within about ``time_limit_s + 0.5 s`` (plus reading back and verifying the plan).
     mip_rel_gap : float
         Relative optimality gap at which the MILP stops (use 1e-6 or 0 for a tighter proof).
     threads, random_seed : int
@@ -45,7 +53,8 @@ def plan(
     lp_first : bool
         Try the LP relaxation and its integral completion before branch and bound.
     allow_fallback : bool
-        When the solver finds no solution, return the fail-safe plan (status ``fallback``) instead of raising.
+        When the solver is unavailable, fails, overruns or finds no solution, return the fail-safe plan of
+        :mod:`planner.fallback` (status ``fallback``, ``Plan.reason`` says why) instead of raising.
 
     Returns
     -------
@@ -55,61 +64,138 @@ def plan(
     Raises
     ------
     ScenarioError
-        When the scenario is invalid (every problem listed).
+        When the scenario (or ``time_limit_s``) is invalid (every problem listed).
+    SolverError
+        Only with ``allow_fallback=False``, when the solver produced no usable solution.
+
+    Notes
+    -----
+    Valid inputs the plan handles in a degraded way (a target above capacity, a battery below its reserve,
+    a session past the horizon, ...) are listed in ``Plan.notes`` (:func:`planner.validate.degraded_notes`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if not time_limit_s > 0:
-        raise ScenarioError(f"time_limit_s must be > 0 seconds (got {time_limit_s!r})")
+    if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, int | float) or not time_limit_s > 0:
+        raise ScenarioError([Issue("time_limit_s", time_limit_s, "a number of seconds > 0")])
     t0 = time.perf_counter()
-    try:
-        built = build_model(scenario, BuildOptions(dispatch=dispatch))
-        outcome = solve_model(
-            built,
-            SolveOptions(
-                time_limit_s=time_limit_s,
-                mip_rel_gap=mip_rel_gap,
-                threads=threads,
-                random_seed=random_seed,
-                lp_first=lp_first,
-            ),
-        )
-    except (ScenarioError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # noqa: BLE001 - any solver-side failure gets the fail-safe plan
-        if not allow_fallback:
-            raise PlannerError(f"solver failed: {exc}") from exc
-        result = fallback_plan(scenario, f"solver error: {type(exc).__name__}: {exc}")
-        result.solve_seconds = time.perf_counter() - t0
-        verify(scenario, result, dispatch=dispatch)
-        return result
-    if not outcome.ok:
-        if not allow_fallback:
-            raise PlannerError(f"solver found no solution ({outcome.message})")
-        result = fallback_plan(scenario, f"solver found no solution: {outcome.message}")
-        result.solve_seconds = time.perf_counter() - t0
-        verify(scenario, result, dispatch=dispatch)
-        return result
-    t_read = time.perf_counter()
-    result = plan_from_solution(built, outcome)
-    t_verify = time.perf_counter()
-    try:
-        verify(scenario, result, dispatch=dispatch)
-    except VerificationError:
-        if not allow_fallback:
+    deadline = t0 + float(time_limit_s)
+    options = SolveOptions(
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        random_seed=random_seed,
+        lp_first=lp_first,
+    )
+    work = _SolveJob(scenario, BuildOptions(dispatch=dispatch), options, deadline)
+    failure = work.run_guarded(time_limit_s + WALL_CLOCK_GRACE_S)
+    if failure is None and work.outcome is not None and work.outcome.ok:
+        try:
+            t_read = time.perf_counter()
+            result = plan_from_solution(work.built, work.outcome)
+            t_verify = time.perf_counter()
+            verify(scenario, result, dispatch=dispatch)
+            t_end = time.perf_counter()
+            result.timings = {
+                "build_s": work.built.build_seconds,
+                "handover_s": work.outcome.handover_seconds,
+                "solve_s": work.outcome.solve_seconds,
+                "extract_s": t_verify - t_read,
+                "verify_s": t_end - t_verify,
+            }
+            result.solve_seconds = t_end - t0
+            result.notes = _merge_notes(result.notes, scenario)
+            return result
+        except (ScenarioError, KeyboardInterrupt):
             raise
-        result = fallback_plan(scenario, "solver solution failed verification")
-        verify(scenario, result, dispatch=dispatch)
-    t_end = time.perf_counter()
-    result.timings = {
-        "build_s": built.build_seconds,
-        "handover_s": outcome.handover_seconds,
-        "solve_s": outcome.solve_seconds,
-        "extract_s": t_verify - t_read,
-        "verify_s": t_end - t_verify,
-    }
-    result.solve_seconds = t_end - t0
-    return result
+        except Exception as exc:  # noqa: BLE001 - a bad solution must not escape as a traceback
+            reason = f"solver solution rejected: {type(exc).__name__}: {_first_line(exc)}"
+            if not allow_fallback:
+                raise PlannerError(reason) from exc
+            return _fallback(scenario, reason, t0, dispatch)
+    if failure is None:
+        outcome = work.outcome
+        if outcome is None:
+            failure = "time limit reached before the solver started (model building took the whole budget)"
+        elif outcome.message == "Time limit reached":
+            failure = f"no solution found within time_limit_s = {time_limit_s:g} s"
+        else:
+            failure = f"solver found no solution: {outcome.message}"
+    if not allow_fallback:
+        raise SolverError(failure) from work.error
+    return _fallback(scenario, failure, t0, dispatch)
 
+
+WALL_CLOCK_GRACE_S = 0.5
+"""How long past ``time_limit_s`` [s] the wall-clock guard waits for the solver before giving up on it."""
+
+
+class _SolveJob:
+    """Build and solve in a worker thread so a solver that overruns its limit cannot hold ``plan`` up.
+
+    HiGHS releases the GIL while it runs, so the calling thread can wait with a timeout. A worker that is
+    still running when the guard gives up is left to finish on its own (HiGHS stops at its own time limit);
+    its result is discarded.
+    """
+
+    def __init__(self, scenario: Scenario, build_options: BuildOptions, options: SolveOptions,
+                 deadline: float) -> None:
+        self.scenario = scenario
+        self.build_options = build_options
+        self.options = options
+        self.deadline = deadline
+        self.built: Any = None
+        self.outcome: SolveOutcome | None = None
+        self.error: BaseException | None = None
+
+    def _work(self) -> None:
+        try:
+            self.built = build_model(self.scenario, self.build_options)
+            remaining = self.deadline - time.perf_counter()
+            if remaining <= 0:
+                return
+            self.outcome = solve_model(self.built, replace(self.options, time_limit_s=remaining))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller thread
+            self.error = exc
+
+    def run_guarded(self, wall_clock_s: float) -> str | None:
+        """Run the job; return ``None`` on completion, else why it produced no usable outcome."""
+        worker = threading.Thread(target=self._work, name="planner-solve", daemon=True)
+        worker.start()
+        worker.join(None if not math.isfinite(wall_clock_s) else max(wall_clock_s, 0.0))
+        if worker.is_alive():
+            return (
+                f"wall-clock guard: no solution within time_limit_s = {self.options.time_limit_s:g} s "
+                f"(+{WALL_CLOCK_GRACE_S:g} s grace); the solver was abandoned"
+            )
+        exc = self.error
+        if exc is None:
+            return None
+        if isinstance(exc, ScenarioError | KeyboardInterrupt):
+            raise exc
+        if isinstance(exc, ImportError | OSError):
+            return f"solver unavailable: {type(exc).__name__}: {_first_line(exc)}"
+        return f"solver error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _merge_notes(notes: list[str], scenario: Scenario) -> list[str]:
+    merged = list(notes)
+    for note in degraded_notes(scenario):
+        if note not in merged:
+            merged.append(note)
+    return merged
+
+
+def _fallback(scenario: Scenario, reason: str, t0: float, dispatch: str) -> Plan:
+    """The verified fail-safe plan (see :mod:`planner.fallback`)."""
+    result = fallback_plan(scenario, reason)
+    verify(scenario, result, dispatch=dispatch)
+    result.notes = _merge_notes(result.notes, scenario)
+    result.solve_seconds = time.perf_counter() - t0
+    return result
 
 __all__ = ["plan", "load_scenario"]

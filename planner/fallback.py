@@ -1,13 +1,28 @@
 """A plan computed without any solver: charge every plugged-in vehicle at full power from arrival.
 
 This is the fail-safe used when the solver fails, is missing or runs out of time without a solution, and
-the "charge on arrival" baseline of a plain charger. Each vehicle charges at ``charge_max_kw`` (scaled by
-the covered fraction of partly covered steps) from arrival until its departure target is reached (the last
-step at reduced power, but never below ``charge_min_kw``); batteries idle; the grid covers the rest (import
-up to its limit, any further need is unserved load; surplus is exported up to the limit, then curtailed).
+the "charge on arrival" baseline of a plain charger. It fails *open* for the driver: the vehicle is ready
+as early as physics allows.
+
+Per step ``t`` of length ``h`` [h], with covered fraction ``f[t]`` of a session:
+
+- the household load is served first; the grid headroom left for charging is
+  ``import_limit_kw + solar_kw[t] - load_kw[t]`` (minus what vehicles listed earlier already take);
+- each vehicle charges at ``min(charge_max_kw * f[t], headroom, need)`` where ``need`` is the power that
+  reaches its goal ``min(depart_soc_min_kwh, soc_max_kwh)`` within the step; a power below
+  ``charge_min_kw * f[t]`` is raised to that minimum when the headroom and ``soc_max_kwh`` allow, else 0;
+- batteries idle; the grid imports the rest up to its limit (any further need is unserved load);
+  a surplus is exported up to the export limit and the rest curtailed (a curtailable array is curtailed
+  instead of exporting at a negative price).
+
+Every target is reported in ``Plan.shortfalls`` exactly as a solved plan reports it, so a missed target is
+never silent. A session running past the horizon is charged towards its full target; its shortfall is
+measured against the pro-rated target at the horizon end (see :mod:`planner.components.vehicle`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,98 +30,133 @@ import pandas as pd
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario
 
+TOL_KWH = 1e-9
 
-def _session_steps(scenario: Scenario, session) -> tuple[np.ndarray, int, int]:
+
+def _session_target(grid, session) -> tuple[float, int, int, bool]:
+    from planner.verify import _session_target as target
+
+    return target(grid, session)
+
+
+def _charge_vehicle(
+    scenario: Scenario, v, headroom_kw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Charge ``v`` on arrival within ``headroom_kw`` (updated in place).
+
+    Returns charge [kW], end-of-step SoC [kWh] (NaN when unplugged), plugged flags and shortfall entries.
+    """
+    n, h = scenario.steps, scenario.step_hours
     grid = scenario.grid
-    frac = grid.coverage(session.arrive, session.depart)
-    idx = np.flatnonzero(frac > 0)
-    if len(idx) == 0:
-        return frac, 0, 0
-    return frac, int(idx[0]), int(idx[-1]) + 1
+    charge = np.zeros(n)
+    soc = np.full(n, np.nan)
+    plugged = np.zeros(n, dtype=bool)
+    entries: list[dict[str, Any]] = []
+    eta = v.eta_charge
+    for j, s in enumerate(v.sessions):
+        frac = grid.coverage(s.arrive, s.depart)
+        target, first, last, inside = _session_target(grid, s)
+        level = s.arrive_soc_kwh
+        ceiling = max(v.soc_max_kwh, s.arrive_soc_kwh)
+        goal = min(s.depart_soc_min_kwh, v.soc_max_kwh)
+        for t in range(first, last):
+            f = float(frac[t])
+            if f > 0:
+                plugged[t] = True
+            p = 0.0
+            if f > 0 and level < goal - TOL_KWH and v.charge_max_kw > 0:
+                cap_kw = min(v.charge_max_kw * f, max(headroom_kw[t], 0.0))
+                need_kw = (goal - level) / (eta * h)
+                room_kw = max(ceiling - level, 0.0) / (eta * h)
+                p = min(cap_kw, need_kw)
+                floor_kw = v.charge_min_kw * f
+                if p < floor_kw:
+                    p = floor_kw if floor_kw <= min(cap_kw, room_kw) else 0.0
+            charge[t] += p
+            headroom_kw[t] -= p
+            level = min(level + eta * p * h, ceiling)
+            soc[t] = level
+        short = max(0.0, target - level)
+        entries.append(
+            {
+                "asset": v.name,
+                "kind": "vehicle_session",
+                "session": j,
+                "arrive": s.arrive.tz_convert(grid.timezone),
+                "depart": s.depart.tz_convert(grid.timezone),
+                "departs_in_horizon": inside,
+                "target_kwh": float(target),
+                "requested_kwh": float(s.depart_soc_min_kwh),
+                "soc_kwh": float(level),
+                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
+            }
+        )
+    return charge, soc, plugged, entries
 
 
 def fallback_plan(scenario: Scenario, reason: str) -> Plan:
-    """The fail-safe plan of ``scenario`` (status ``fallback``, with ``reason``)."""
-    from planner.verify import _session_target
-
-    n = scenario.steps
-    h = scenario.step_hours
+    """The fail-safe plan of ``scenario`` (status ``fallback``, with ``reason``); see the module docstring."""
+    n, h = scenario.steps, scenario.step_hours
+    penalty = scenario.shortfall_penalty_per_kwh
+    load, solar = scenario.load_kw, scenario.solar_kw
     data: dict[str, np.ndarray] = {
         "import_price_per_kwh": scenario.tariff.import_price_per_kwh,
         "export_price_per_kwh": scenario.tariff.export_price_per_kwh,
-        "load_kw": scenario.load_kw,
-        "solar_kw": scenario.solar_kw,
+        "load_kw": load,
+        "solar_kw": solar,
     }
-    net_demand = scenario.load_kw - scenario.solar_kw
+    limit_imp = scenario.connection.import_limit_kw
+    limit_exp = scenario.connection.export_limit_kw
+    headroom = limit_imp + solar - load if np.isfinite(limit_imp) else np.full(n, np.inf)
+    headroom = np.array(headroom, dtype=float)
     for b in scenario.batteries:
         data[f"{b.name}_charge_kw"] = np.zeros(n)
         data[f"{b.name}_discharge_kw"] = np.zeros(n)
         data[f"{b.name}_soc_kwh"] = np.full(n, b.soc_kwh)
-    shortfalls = []
+    shortfalls: list[dict[str, Any]] = []
+    terms: dict[tuple[str, str], float] = {}
+    net_demand = load - solar
     for v in scenario.vehicles:
-        charge = np.zeros(n)
-        soc = np.full(n, np.nan)
-        plugged = np.zeros(n, dtype=bool)
-        for j, s in enumerate(v.sessions):
-            frac, first, last = _session_steps(scenario, s)
-            target, b_first, b_last, inside = _session_target(scenario.grid, s)
-            level = s.arrive_soc_kwh
-            goal = min(max(target, s.depart_soc_min_kwh if inside else target), v.soc_max_kwh)
-            for t in range(b_first, b_last):
-                f = frac[t]
-                if f > 0:
-                    plugged[t] = True
-                need_kw = max(0.0, goal - level) / (v.eta_charge * h)
-                p = min(v.charge_max_kw * f, need_kw)
-                if 0 < p < v.charge_min_kw * f:
-                    p = min(v.charge_min_kw * f, v.charge_max_kw * f, max(0.0, (v.soc_max_kwh - level) / (v.eta_charge * h)))
-                charge[t] += p
-                level += v.eta_charge * p * h
-                soc[t] = level
-            short = max(0.0, target - level)
-            shortfalls.append({
-                "asset": v.name, "kind": "vehicle_session", "session": j,
-                "arrive": s.arrive.tz_convert(scenario.grid.timezone),
-                "depart": s.depart.tz_convert(scenario.grid.timezone),
-                "departs_in_horizon": inside, "target_kwh": float(target),
-                "requested_kwh": float(s.depart_soc_min_kwh), "soc_kwh": float(level),
-                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
-            })
+        charge, soc, plugged, entries = _charge_vehicle(scenario, v, headroom)
         data[f"{v.name}_charge_kw"] = charge
         data[f"{v.name}_discharge_kw"] = np.zeros(n)
         data[f"{v.name}_soc_kwh"] = soc
         data[f"{v.name}_plugged"] = plugged
         net_demand = net_demand + charge
-    limit_imp = scenario.connection.import_limit_kw
-    limit_exp = scenario.connection.export_limit_kw
-    imp = np.minimum(np.maximum(net_demand, 0.0), limit_imp)
-    unserved = np.maximum(net_demand, 0.0) - imp
+        shortfalls.extend(entries)
+        v_penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else penalty
+        terms[(f"wear_vehicle_{v.name}", "degradation_cost")] = v.degradation_cost_per_kwh * float(charge.sum() * h)
+        terms[(v.name, "shortfall_penalty")] = v_penalty * sum(e["shortfall_kwh"] for e in entries)
+    demand = np.maximum(net_demand, 0.0)
+    imp = np.minimum(demand, limit_imp)
+    unserved = np.minimum(demand - imp, load)
     surplus = np.maximum(-net_demand, 0.0)
     exp = np.minimum(surplus, limit_exp)
+    if scenario.solar_curtailable:
+        exp = np.where(scenario.tariff.export_price_per_kwh < 0, 0.0, exp)
     curtailed = surplus - exp
     data["solar_curtailed_kw"] = curtailed
-    data["unserved_load_kw"] = np.minimum(unserved, scenario.load_kw)
+    data["unserved_load_kw"] = unserved
     data["grid_import_kw"] = imp
     data["grid_export_kw"] = exp
     order = ["import_price_per_kwh", "export_price_per_kwh", "load_kw", "solar_kw", "solar_curtailed_kw",
              "unserved_load_kw", "grid_import_kw", "grid_export_kw"]
-    schedule = pd.DataFrame({k: data[k] for k in order + [k for k in data if k not in order]},
-                            index=scenario.grid.index)
+    schedule = pd.DataFrame(
+        {k: data[k] for k in order + [k for k in data if k not in order]}, index=scenario.grid.index
+    )
     for b in scenario.batteries:
+        short = max(0.0, b.end_soc_min_kwh - b.soc_kwh)
         shortfalls.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
-                           "soc_kwh": float(b.soc_kwh),
-                           "shortfall_kwh": float(max(0.0, b.end_soc_min_kwh - b.soc_kwh))})
-    terms: dict[tuple[str, str], float] = {}
-    for v in scenario.vehicles:
-        c = schedule[f"{v.name}_charge_kw"].sum() * h
-        terms[(f"wear_vehicle_{v.name}", "degradation_cost")] = v.degradation_cost_per_kwh * c
-        pen = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
-        terms[(v.name, "shortfall_penalty")] = pen * sum(
-            s["shortfall_kwh"] for s in shortfalls if s["asset"] == v.name and s["kind"] == "vehicle_session")
-    for b in scenario.batteries:
+                           "soc_kwh": float(b.soc_kwh), "shortfall_kwh": float(short if short > 1e-6 else 0.0)})
         terms[(f"wear_battery_{b.name}", "degradation_cost")] = 0.0
-        terms[(b.name, "shortfall_penalty")] = scenario.shortfall_penalty_per_kwh * max(0.0, b.end_soc_min_kwh - b.soc_kwh)
-    terms[("load", "unserved_load_penalty")] = scenario.shortfall_penalty_per_kwh * float(data["unserved_load_kw"].sum() * h)
+        terms[(b.name, "shortfall_penalty")] = penalty * short
+    unserved_kwh = float(unserved.sum() * h)
+    if unserved_kwh > 1e-6:
+        shortfalls.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(load.sum() * h),
+                           "soc_kwh": float("nan"), "shortfall_kwh": unserved_kwh})
+    terms[("load", "unserved_load_penalty")] = penalty * unserved_kwh
+    if not scenario.solar_curtailable:
+        terms[("solar", "forced_curtailment_penalty")] = penalty * float(curtailed.sum() * h)
     costs = compute_costs(scenario, schedule, terms)
     return Plan(
         scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,
