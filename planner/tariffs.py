@@ -640,11 +640,6 @@ def demand_charges_for(
 # ---- series files ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _read_csv_cached(path: str, mtime: float) -> pd.DataFrame:
-    return pd.read_csv(path)
-
-
 def read_price_series(path: Path, column: str | None, field: str) -> tuple[pd.Series, str]:
     """Read a price CSV: the first column holds tz-aware interval starts, ``column`` the values.
 
@@ -656,9 +651,19 @@ def read_price_series(path: Path, column: str | None, field: str) -> tuple[pd.Se
     ScenarioError
         If the file is missing or unreadable, timestamps are naive, or values are not numbers.
     """
-    source = str(path)
     try:
-        frame = _read_csv_cached(source, path.stat().st_mtime)
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = -1.0
+    return _read_price_series(str(path), mtime, column, field)
+
+
+@lru_cache(maxsize=32)
+def _read_price_series(
+    source: str, mtime: float, column: str | None, field: str
+) -> tuple[pd.Series, str]:
+    try:
+        frame = pd.read_csv(source)
     except FileNotFoundError:
         raise ScenarioError(
             [
@@ -759,6 +764,16 @@ def _resolve_series(
 
 
 def _align(series: pd.Series, grid: TimeGrid, field: str, source: str) -> np.ndarray:
+    """``align_series`` on the part of a long series around the horizon (the whole series on failure,
+    so an error describes the whole file)."""
+    margin = pd.Timedelta(days=2)
+    index = series.index
+    window = series[(index >= grid.start - margin) & (index < grid.end + margin)]
+    if 2 <= len(window) < len(series):
+        try:
+            return align_series(window, grid, field)[0]
+        except ScenarioError:
+            pass
     try:
         values, _notes = align_series(series, grid, field)
     except ScenarioError as exc:
