@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 
 from planner.components.base import BuildOptions, Contribution
 from planner.components.battery import add_battery
+from planner.components.charger import add_chargers, vehicle_for_build
 from planner.components.degradation_throughput import add_throughput_wear
 from planner.components.demand_charge import add_demand_charges
 from planner.components.grid import add_grid
@@ -86,7 +87,7 @@ def flow_bounds_kw(scenario: Scenario) -> tuple[list[float], list[float]]:
     for b in scenario.batteries:
         charge += b.charge_max_kw
         discharge += b.discharge_max_kw
-    for v in scenario.vehicles:
+    for v in (vehicle_for_build(scenario, x) for x in scenario.vehicles):
         for s in v.sessions:
             frac = session_window(scenario.grid, s).fraction
             charge += v.charge_max_kw * frac
@@ -113,7 +114,11 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
     for spec in scenario.batteries:
         contributions.append(add_battery(m, scenario, spec, options))
     for spec in scenario.vehicles:
-        contributions.append(add_vehicle(m, scenario, spec, options))
+        contributions.append(add_vehicle(m, scenario, vehicle_for_build(scenario, spec), options))
+    if scenario.chargers:
+        chargers_c = add_chargers(m, scenario, options)
+        if chargers_c is not None:
+            contributions.append(chargers_c)
     for c in list(contributions):
         if c.storage is not None:
             model_name = str(c.storage.spec.degradation.get("model", "throughput"))

@@ -157,6 +157,10 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
     terms[("load", "unserved_load_penalty")] = penalty * unserved_kwh
     if not scenario.solar_curtailable:
         terms[("solar", "forced_curtailment_penalty")] = penalty * float(curtailed.sum() * h)
+    if scenario.tariff.demand_charges:
+        from planner.tariffs import demand_charge_cost
+
+        terms[("demand_charge", "demand_charge")] = demand_charge_cost(scenario.tariff, imp)
     costs = compute_costs(scenario, schedule, terms)
     return Plan(
         scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,

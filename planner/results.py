@@ -69,6 +69,26 @@ class Plan:
         return float(self.costs["total"])
 
     @property
+    def vehicle_kpis(self) -> pd.DataFrame:
+        """One row per vehicle: ``energy_delivered_kwh`` (AC energy charged), ``v2g_kwh`` (AC energy
+        discharged), ``departure_soc_min_kwh`` (lowest SoC at a departure inside the horizon, NaN if none),
+        ``departures``, ``shortfall_kwh`` and ``wear_cost`` [currency]."""
+        names = sorted({s["asset"] for s in self.shortfalls if s.get("kind") == "vehicle_session"})
+        rows = []
+        for name in names:
+            sessions = [s for s in self.shortfalls if s.get("kind") == "vehicle_session" and s["asset"] == name]
+            rows.append({
+                "vehicle": name,
+                "energy_delivered_kwh": self.kpis.get(f"{name}_energy_delivered_kwh", float("nan")),
+                "v2g_kwh": self.kpis.get(f"{name}_v2g_kwh", float("nan")),
+                "departure_soc_min_kwh": self.kpis.get(f"{name}_departure_soc_min_kwh", float("nan")),
+                "departures": sum(1 for s in sessions if s.get("departs_in_horizon")),
+                "shortfall_kwh": float(sum(s["shortfall_kwh"] for s in sessions)),
+                "wear_cost": self.costs.get(f"degradation_cost_{name}", 0.0),
+            })
+        return pd.DataFrame(rows).set_index("vehicle") if rows else pd.DataFrame()
+
+    @property
     def total_shortfall_kwh(self) -> float:
         """Sum of every reported shortfall [kWh]."""
         return float(sum(s["shortfall_kwh"] for s in self.shortfalls))
@@ -221,4 +241,31 @@ def compute_kpis(scenario: Scenario, schedule: pd.DataFrame) -> dict[str, float]
         kpis[f"{name}_throughput_kwh"] = c + d
         cap = specs[name].capacity_kwh
         kpis[f"{name}_equivalent_full_cycles"] = (c + d) / (2.0 * cap) if cap > 0 else 0.0
+    _fleet_kpis(scenario, schedule, kpis)
     return kpis
+
+
+def _fleet_kpis(scenario: Scenario, schedule: pd.DataFrame, kpis: dict[str, float]) -> None:
+    """Per-vehicle energy delivered, V2G energy and lowest departure SoC [kWh]; connection utilisation.
+
+    ``connection_utilisation_peak`` is peak import / import limit, ``connection_utilisation_mean`` is mean
+    import / import limit (both dimensionless; NaN without a finite limit).
+    """
+    h = scenario.step_hours
+    imp = schedule["grid_import_kw"].to_numpy()
+    limit = scenario.connection.import_limit_kw
+    finite = np.isfinite(limit) and limit > 0
+    kpis["connection_utilisation_peak"] = float(imp.max() / limit) if finite else float("nan")
+    kpis["connection_utilisation_mean"] = float(imp.mean() / limit) if finite else float("nan")
+    grid = scenario.grid
+    for v in scenario.vehicles:
+        kpis[f"{v.name}_energy_delivered_kwh"] = float(schedule[f"{v.name}_charge_kw"].sum() * h)
+        kpis[f"{v.name}_v2g_kwh"] = float(schedule[f"{v.name}_discharge_kw"].sum() * h)
+        soc = schedule[f"{v.name}_soc_kwh"].to_numpy()
+        at_departure = []
+        for s in v.sessions:
+            end = grid.position(s.depart)
+            if 0 < end <= grid.steps + 1e-9:
+                k = int(np.ceil(end - 1e-9)) - 1  # the step ending at or after the departure
+                at_departure.append(float(soc[k]))
+        kpis[f"{v.name}_departure_soc_min_kwh"] = min(at_departure) if at_departure else float("nan")

@@ -45,6 +45,8 @@ class GridSpec:
 
     import_limit_kw: float = math.inf
     export_limit_kw: float = math.inf
+    phase_limit_kw: float = math.inf
+    """Limit on the chargers' combined power on each phase [kW] (see :mod:`planner.components.charger`)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,37 @@ class SessionSpec:
     depart: pd.Timestamp
     arrive_soc_kwh: float
     depart_soc_min_kwh: float
+    charger: str | None = None
+    """Name of the charger the vehicle is plugged into during the session (None: no charger assigned)."""
+
+
+@dataclass(frozen=True)
+class ChargerSpec:
+    """A depot charger: its own power limits, bidirectionality and supply phase.
+
+    Parameters
+    ----------
+    name : str
+        Unique charger name (sessions refer to it with ``charger = "..."``).
+    charge_max_kw, charge_min_kw : float
+        Charging power is 0 or within ``[charge_min_kw, charge_max_kw]`` [kW] (AC side, into the vehicle).
+    discharge_max_kw : float
+        Maximum discharge (V2G) power [kW]; used only when ``bidirectional`` is true.
+    bidirectional : bool
+        Whether the charger can discharge a vehicle.
+    phase : str
+        ``"L1"``, ``"L2"`` or ``"L3"`` (single-phase) or ``"L1L2L3"`` (three-phase, power shared evenly).
+    model : str or None
+        Catalogue entry the spec was filled from.
+    """
+
+    name: str
+    charge_max_kw: float
+    charge_min_kw: float = 0.0
+    discharge_max_kw: float = 0.0
+    bidirectional: bool = False
+    phase: str = "L1L2L3"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +229,7 @@ class Scenario:
     solar_kw: np.ndarray
     batteries: tuple[BatterySpec, ...] = ()
     vehicles: tuple[VehicleSpec, ...] = ()
+    chargers: tuple[ChargerSpec, ...] = ()
     solar_curtailable: bool = True
     shortfall_penalty_per_kwh: float = DEFAULT_SHORTFALL_PENALTY_PER_KWH
     notes: tuple[str, ...] = ()
@@ -237,10 +271,11 @@ TOP_KEYS = {
     "solar",
     "battery",
     "vehicle",
+    "charger",
     "shortfall_penalty_per_kwh",
 }
 HORIZON_KEYS = {"start", "hours", "step_minutes", "timezone", "steps"}
-GRID_KEYS = {"import_limit_kw", "export_limit_kw"}
+GRID_KEYS = {"import_limit_kw", "export_limit_kw", "phase_limit_kw"}
 TARIFF_ARRAY_KEYS = {
     "import_price_per_kwh",
     "export_price_per_kwh",
@@ -283,8 +318,11 @@ VEHICLE_KEYS = {
     "shortfall_penalty_per_kwh",
     "degradation",
     "session",
+    "charger",
 }
-SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh"}
+SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger"}
+CHARGER_KEYS = {"name", "model", "charge_max_kw", "charge_min_kw", "discharge_max_kw", "bidirectional", "phase"}
+CHARGER_PHASES = ("L1", "L2", "L3", "L1L2L3")
 
 
 class _Reader:
@@ -680,6 +718,9 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
     penalty = None
     if "shortfall_penalty_per_kwh" in table:
         penalty = r.number(table, "shortfall_penalty_per_kwh", where, minimum=0.0)
+    default_charger = None
+    if "charger" in table:
+        default_charger = r.string(table, "charger", where, "")
     raw_sessions = table.get("session", [])
     if isinstance(raw_sessions, Mapping):
         raw_sessions = [raw_sessions]
@@ -697,8 +738,9 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
         depart = r.timestamp(s, "depart", sw)
         a_soc = r.number(s, "arrive_soc_kwh", sw, required=True, minimum=0.0, unit=" [kWh]")
         d_soc = r.number(s, "depart_soc_min_kwh", sw, required=True, minimum=0.0, unit=" [kWh]")
+        charger = r.string(s, "charger", sw, "") if "charger" in s else default_charger
         if arrive is not None and depart is not None:
-            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc))
+            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger))
     degradation = table.get("degradation", {})
     if not isinstance(degradation, Mapping):
         r.add(f"{where}.degradation", degradation, "a table")
@@ -707,6 +749,58 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
     )
+
+
+def _read_charger(r: _Reader, table: Mapping[str, Any], i: int) -> ChargerSpec | None:
+    where = f"charger[{i}]"
+    if not isinstance(table, Mapping):
+        r.add(where, table, "a table")
+        return None
+    r.check_keys(table, CHARGER_KEYS, f"{where}.")
+    table = _merge_catalogue(r, table, where, "charger")
+    if "bidirectional" not in table and isinstance(table.get("v2g"), bool):
+        table["bidirectional"] = table["v2g"]  # catalogue entries call it v2g
+    name = r.string(table, "name", where, None)
+    cmax = r.number(table, "charge_max_kw", where, required=True, minimum=0.0, unit=" [kW]")
+    cmin = r.number(table, "charge_min_kw", where, 0.0, minimum=0.0, unit=" [kW]")
+    bidirectional = r.boolean(table, "bidirectional", where, False)
+    dmax = r.number(
+        table, "discharge_max_kw", where, cmax if bidirectional else 0.0, minimum=0.0, unit=" [kW]"
+    )
+    phase = r.string(table, "phase", where, "L1L2L3")
+    if phase not in CHARGER_PHASES:
+        r.add(f"{where}.phase", phase, f"one of {', '.join(CHARGER_PHASES)}")
+    if math.isfinite(cmin) and math.isfinite(cmax) and cmin > cmax:
+        r.add(f"{where}.charge_min_kw", cmin, f"<= charge_max_kw ({cmax:g} kW)")
+    return ChargerSpec(name, cmax, cmin, dmax, bidirectional, phase, table.get("model"))
+
+
+def _check_chargers(r: _Reader, chargers: list[ChargerSpec], vehicles: list[VehicleSpec]) -> None:
+    """Unique charger names, known charger references, and one vehicle per charger at a time."""
+    names: set[str] = set()
+    for i, c in enumerate(chargers):
+        if c.name in names:
+            r.add(f"charger[{i}].name", c.name, "a name unique among chargers")
+        names.add(c.name)
+    booked: dict[str, list[tuple[pd.Timestamp, pd.Timestamp, str]]] = {}
+    for i, v in enumerate(vehicles):
+        for j, s in enumerate(v.sessions):
+            if s.charger is None:
+                continue
+            if s.charger not in names:
+                known = ", ".join(sorted(names)) or "none declared"
+                r.add(f"vehicle[{i}].session[{j}].charger", s.charger, f"a declared [[charger]] ({known})")
+                continue
+            for arrive, depart, other in booked.get(s.charger, []):
+                if s.arrive < depart and arrive < s.depart:
+                    r.add(
+                        f"vehicle[{i}].session[{j}].charger",
+                        s.charger,
+                        f"a charger free from {s.arrive.isoformat()} to {s.depart.isoformat()} "
+                        f"(already used by {other} from {arrive.isoformat()} to {depart.isoformat()})",
+                    )
+                    break
+            booked.setdefault(s.charger, []).append((s.arrive, s.depart, v.name))
 
 
 def scenario_from_dict(
@@ -741,6 +835,7 @@ def scenario_from_dict(
     connection = GridSpec(
         r.number(gtable, "import_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
         r.number(gtable, "export_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
+        r.number(gtable, "phase_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
     )
     batteries_raw = raw.get("battery", [])
     vehicles_raw = raw.get("vehicle", [])
@@ -750,6 +845,11 @@ def scenario_from_dict(
         vehicles_raw = [vehicles_raw]
     batteries = [x for i, raw_b in enumerate(batteries_raw) if (x := _read_battery(r, raw_b, i))]
     vehicles = [x for i, raw_v in enumerate(vehicles_raw) if (x := _read_vehicle(r, raw_v, i))]
+    chargers_raw = raw.get("charger", [])
+    if isinstance(chargers_raw, Mapping):
+        chargers_raw = [chargers_raw]
+    chargers = [x for i, raw_c in enumerate(chargers_raw) if (x := _read_charger(r, raw_c, i))]
+    _check_chargers(r, chargers, vehicles)
     if grid is None:
         raise ScenarioError(r.issues or [Issue("horizon", "missing", "a valid horizon")], source)
     tariff = _read_tariff(r, raw, grid)
@@ -768,6 +868,7 @@ def scenario_from_dict(
         solar_kw=solar,
         batteries=tuple(batteries),
         vehicles=tuple(vehicles),
+        chargers=tuple(chargers),
         solar_curtailable=curtailable,
         shortfall_penalty_per_kwh=penalty,
         notes=tuple(r.notes),

@@ -66,6 +66,26 @@ class TariffSpec:
     scheme: str | None = None
 
 
+def demand_charge_cost(tariff: TariffSpec, import_kw: np.ndarray) -> float:
+    """Demand charges of a schedule [currency]: ``rate_per_kw x max(floor_kw, peak import in the window)``
+    summed over the billing windows that contain a step.
+
+    Parameters
+    ----------
+    tariff : TariffSpec
+        Provides the demand charges.
+    import_kw : numpy.ndarray
+        Grid import per step [kW], mean over the step.
+    """
+    imp = np.asarray(import_kw, dtype=float)
+    total = 0.0
+    for charge in tariff.demand_charges:
+        mask = np.asarray(charge.step_mask, dtype=bool)
+        if mask.any():
+            total += charge.rate_per_kw * max(charge.floor_kw, float(imp[mask].max()))
+    return float(total)
+
+
 # ================================================================================================
 # Scheme files
 # ================================================================================================

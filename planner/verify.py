@@ -10,6 +10,9 @@
 - vehicles: power only in plugged-in steps (limits scaled by the covered fraction), 0 or at least the
   minimum charging power, discharge only with V2G, the SoC at each departure against its target and the
   reported shortfall;
+- chargers (when declared): one vehicle per charger at a time, each session within its charger's limits
+  (discharge only on a bidirectional charger), no power in a session assigned to no charger, and the
+  chargers' power per phase within ``phase_limit_kw``;
 - the costs: import cost, export revenue, throughput wear, standing charge, penalties and the total.
 
 It raises :class:`VerificationError` listing every violation.
@@ -70,6 +73,56 @@ def _session_target(grid, session) -> tuple[float, int, int, bool]:
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= max(TOL_COST_ABS, TOL_COST_REL * max(abs(a), abs(b)))
+
+
+def _check_chargers(scenario, col, report, bad: list[str], dispatch: str) -> None:
+    """Chargers: one vehicle at a time, each session within its charger's limits, none without a charger,
+    and the chargers' combined power on each phase within ``phase_limit_kw``."""
+    chargers = {c.name: c for c in getattr(scenario, "chargers", ())}
+    if not chargers:
+        return
+    grid = scenario.grid
+    n = scenario.steps
+    phases = ("L1", "L2", "L3")
+    phase_c = {p: np.zeros(n) for p in phases}
+    phase_d = {p: np.zeros(n) for p in phases}
+    booked: dict[str, list[tuple[Any, Any, str]]] = {}
+    for v in scenario.vehicles:
+        c, d = col(f"{v.name}_charge_kw"), col(f"{v.name}_discharge_kw")
+        cap_c, cap_d, covered, unassigned = np.zeros(n), np.zeros(n), np.zeros(n, int), np.zeros(n)
+        cmin = np.zeros(n)
+        for s in v.sessions:
+            frac = grid.coverage(s.arrive, s.depart)
+            covered += frac > 0
+            ch = chargers.get(s.charger) if s.charger is not None else None
+            if ch is None:
+                unassigned += frac
+                continue
+            for arrive, depart, other in booked.get(ch.name, []):
+                if s.arrive < depart and arrive < s.depart:
+                    bad.append(f"charger {ch.name}: {v.name} and {other} plugged in at the same time")
+            booked.setdefault(ch.name, []).append((s.arrive, s.depart, v.name))
+            cap_c += min(v.charge_max_kw, ch.charge_max_kw) * frac
+            dmax = min(v.discharge_max_kw, ch.discharge_max_kw) if (v.v2g and ch.bidirectional) else 0.0
+            cap_d += dmax * frac
+            cmin = np.where(frac > 0, max(v.charge_min_kw, ch.charge_min_kw) * frac, cmin)
+            shares = {ch.phase: 1.0} if ch.phase in phases else {p: 1.0 / 3.0 for p in phases}
+            inside = frac > 0
+            for p, w in shares.items():
+                phase_c[p] += np.where(inside, w * c, 0.0)
+                phase_d[p] += np.where(inside, w * d, 0.0)
+        only_unassigned = (unassigned > 0) & (cap_c <= 0) & (cap_d <= 0)
+        report(only_unassigned & ((c > TOL_KW) | (d > TOL_KW)), f"{v.name} has power while assigned to no charger", c + d)
+        report(c > cap_c + TOL_KW, f"{v.name} charges above its charger's limit x plugged fraction", c)
+        report(d > cap_d + TOL_KW, f"{v.name} discharges above its charger's limit (or on a one-way charger)", d)
+        if dispatch == "setpoint":
+            single = covered == 1
+            report(single & (c > TOL_KW) & (c < cmin - TOL_KW), f"{v.name} charges below its charger's minimum", c)
+    limit = scenario.connection.phase_limit_kw
+    if math.isfinite(limit):
+        for p in phases:
+            report(phase_c[p] > limit + TOL_KW, f"chargers on phase {p} draw above phase_limit_kw", phase_c[p])
+            report(phase_d[p] > limit + TOL_KW, f"chargers on phase {p} inject above phase_limit_kw", phase_d[p])
 
 
 def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = True) -> VerifyReport:
@@ -184,6 +237,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         throughput[v.name] = float((c.sum() + d.sum()) * h)
         outside = frac <= 0
         report(outside & ((c > TOL_KW) | (d > TOL_KW)), f"{v.name} has power while not plugged in")
+    _check_chargers(scenario, col, report, bad, dispatch)
     report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
 
     if check_costs:

@@ -322,3 +322,15 @@ def test_plan_on_every_scheme_verifies_with_separate_terms(scheme, extra, curren
     if "export_scheme" in extra:
         assert np.all(scenario.tariff.export_price_per_kwh == 0.15)
     assert result.shortfalls == [] or all(s["shortfall_kwh"] < 1e-6 for s in result.shortfalls)
+
+
+def test_fail_safe_plan_reports_the_demand_charge():
+    """The fail-safe plan (no optimisation) also carries the demand charge, so it verifies."""
+    from planner.fallback import fallback_plan
+
+    scenario = home("flanders-capacity", {}, "EUR", "2024-01-15T23:00:00+00:00", "Europe/Brussels")
+    result = fallback_plan(scenario, "test")
+    verify(scenario, result)
+    (charge,) = scenario.tariff.demand_charges
+    peak = float(result.schedule["grid_import_kw"].max())
+    assert result.costs["demand_charge"] == pytest.approx(charge.rate_per_kw * max(2.5, peak))
