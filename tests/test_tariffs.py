@@ -909,3 +909,37 @@ def test_data_dir_prefers_package_data(tmp_path):
     assert Path(out[0]) == (package / "_data" / "tariffs").resolve()
     assert int(out[1]) == len(SHIPPED)
     assert out[2] == "missing"
+
+
+# ------------------------------------------------------------------------------------------------
+# command line
+# ------------------------------------------------------------------------------------------------
+
+
+def test_cli_tariffs_list(capsys):
+    from planner.cli import main
+
+    assert main(["tariffs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.strip().splitlines()] == sorted(SHIPPED)
+
+
+def test_cli_tariffs_show_dst_day(capsys):
+    from planner.cli import main
+
+    assert main(["tariffs", "show", "octopus-go", "--date", "2025-03-30"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("  2025-03-30")]
+    assert len(rows) == 46
+    assert rows[1].split()[-2:] == ["0.0500", "0.0000"]  # 00:30 GMT
+    assert rows[2].split()[1:3] == ["02:00", "BST"]
+    assert "unconfirmed" in out and "standing charge 0.5337" in out
+
+
+def test_cli_tariffs_show_unknown_and_uncovered(capsys):
+    from planner.cli import main
+
+    assert main(["tariffs", "show", "octopus-goo"]) == 2
+    assert "octopus-go" in capsys.readouterr().err
+    assert main(["tariffs", "show", "agile", "--date", "2025-03-30"]) == 2
+    assert "covering the horizon" in capsys.readouterr().err
