@@ -23,6 +23,8 @@ import pyomo.environ as pyo
 from planner.components.base import BuildOptions, Contribution
 from planner.components.battery import add_battery
 from planner.components.charger import add_chargers, vehicle_for_build
+from planner.components.degradation_calendar import add_calendar_wear
+from planner.components.degradation_cycle_depth import add_cycle_depth_wear
 from planner.components.degradation_throughput import add_throughput_wear
 from planner.components.demand_charge import add_demand_charges
 from planner.components.grid import add_grid
@@ -33,6 +35,8 @@ from planner.scenario import Scenario
 
 WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
     "throughput": add_throughput_wear,
+    "cycle_depth": add_cycle_depth_wear,
+    "calendar": add_calendar_wear,
 }
 """Wear (degradation) cost models by name; each reads a storage port and returns cost terms."""
 

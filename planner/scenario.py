@@ -669,6 +669,17 @@ def _merge_catalogue(r: _Reader, table: Mapping[str, Any], where: str, kind: str
     return base
 
 
+def _degradation_issues(
+    degradation: Mapping[str, Any], capacity_kwh: float, soc_upper_kwh: float, where: str
+) -> list[Issue]:
+    """Problems of an asset's ``[degradation]`` table (wear ``model`` plus its parameters)."""
+    from planner.components.degradation_wear import wear_model_issues
+
+    if not (math.isfinite(capacity_kwh) and math.isfinite(soc_upper_kwh)):
+        return []
+    return wear_model_issues(degradation, capacity_kwh, soc_upper_kwh, where)
+
+
 def _read_battery(r: _Reader, table: Mapping[str, Any], i: int) -> BatterySpec | None:
     where = f"battery[{i}]"
     if not isinstance(table, Mapping):
@@ -691,6 +702,7 @@ def _read_battery(r: _Reader, table: Mapping[str, Any], i: int) -> BatterySpec |
     if not isinstance(degradation, Mapping):
         r.add(f"{where}.degradation", degradation, "a table")
         degradation = {}
+    r.issues.extend(_degradation_issues(degradation, cap, max(soc_max, soc), f"{where}.degradation"))
     return BatterySpec(
         name, cap, soc, soc_min, soc_max, cmax, dmax, etac, etad, deg, end_min, dict(degradation),
         table.get("model"),
@@ -745,6 +757,8 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
     if not isinstance(degradation, Mapping):
         r.add(f"{where}.degradation", degradation, "a table")
         degradation = {}
+    soc_upper = max([soc_max, *(s.arrive_soc_kwh for s in sessions)])
+    r.issues.extend(_degradation_issues(degradation, cap, soc_upper, f"{where}.degradation"))
     return VehicleSpec(
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),

@@ -179,6 +179,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
 
     net = imp - exp + solar - curtailed + unserved - load
     throughput: dict[str, float] = {}
+    trajectories: dict[str, list[tuple[int, np.ndarray]]] = {}  # SoC on boundaries, for wear models
     for b in scenario.batteries:
         c, d, soc = col(f"{b.name}_charge_kw"), col(f"{b.name}_discharge_kw"), col(f"{b.name}_soc_kwh")
         net += d - c
@@ -192,6 +193,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         lo, hi = min(b.soc_min_kwh, b.soc_kwh), max(b.soc_max_kwh, b.soc_kwh)
         report((expected < lo - TOL_KWH) | (expected > hi + TOL_KWH), f"{b.name} SoC outside [{lo}, {hi}]", expected)
         throughput[b.name] = float((c.sum() + d.sum()) * h)
+        trajectories[b.name] = [(0, np.concatenate([[b.soc_kwh], soc]))]
     vehicle_shortfall_cost = 0.0
     reported = {(s["asset"], s.get("session")): s for s in plan.shortfalls if s.get("kind") == "vehicle_session"}
     for v in scenario.vehicles:
@@ -222,6 +224,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                 bad.append(f"{v.name} session {j}: SoC leaves [{lo:g}, {hi:g}] kWh "
                            f"(min {traj.min():.4f}, max {traj.max():.4f})")
             reported_soc = soc[first:last]
+            trajectories.setdefault(v.name, []).append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
             if np.any(np.abs(reported_soc - traj) > TOL_KWH):
                 bad.append(f"{v.name} session {j}: reported SoC does not follow the dynamics")
             final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
@@ -258,6 +261,13 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             model_name = str(spec.degradation.get("model", "throughput")) if spec.degradation else "throughput"
             if model_name == "throughput":
                 recomputed[f"degradation_cost_{spec.name}"] = spec.degradation_cost_per_kwh * throughput[spec.name]
+            else:  # cycle_depth / calendar: recomputed from the schedule by the wear arithmetic (numpy only)
+                from planner.components.degradation_wear import wear_cost_from_schedule
+
+                recomputed[f"degradation_cost_{spec.name}"] = wear_cost_from_schedule(
+                    spec, col(f"{spec.name}_charge_kw"), col(f"{spec.name}_discharge_kw"), h,
+                    trajectories.get(spec.name, []),
+                )
         battery_short_cost = sum(
             scenario.shortfall_penalty_per_kwh * max(0.0, b.end_soc_min_kwh - float(col(f"{b.name}_soc_kwh")[-1]))
             for b in scenario.batteries

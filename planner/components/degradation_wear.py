@@ -533,3 +533,58 @@ def soc_groups(keys: Sequence[tuple[int, int]]) -> dict[int, list[int]]:
     for s, k in keys:
         groups.setdefault(s, []).append(k)
     return {s: sorted(ks) for s, ks in sorted(groups.items())}
+
+
+def wear_cost_from_schedule(
+    spec: object,
+    charge_kw: np.ndarray,
+    discharge_kw: np.ndarray,
+    step_hours: float,
+    trajectories: Sequence[tuple[int, np.ndarray]],
+) -> float:
+    """Wear cost of one storage asset recomputed from its schedule [currency].
+
+    Parameters
+    ----------
+    spec : BatterySpec or VehicleSpec
+        The asset (``degradation``, ``degradation_cost_per_kwh``, ``capacity_kwh``, efficiencies).
+    charge_kw, discharge_kw : array, shape (n,)
+        AC power per step of the whole horizon [kW].
+    step_hours : float
+        Step length [h].
+    trajectories : sequence of (first_boundary, soc_kwh)
+        Each SoC trajectory (a battery's one, a vehicle's per session): the boundary where it starts and its
+        SoC on boundaries ``first .. first + len(soc) - 1`` [kWh].
+    """
+    wear = resolve_wear_model(
+        spec.degradation, spec.capacity_kwh, spec.eta_discharge, spec.degradation_cost_per_kwh
+    )
+    charge = np.asarray(charge_kw, dtype=float)
+    discharge = np.asarray(discharge_kw, dtype=float)
+    total = wear.throughput_cost_per_kwh * throughput_kwh(charge, discharge, np.full(len(charge), step_hours))
+    use = np.zeros(len(charge) + 1, dtype=int)
+    for first, soc in trajectories:
+        use[first : first + len(soc) - 1] += 1
+    for first, soc in trajectories:
+        soc = np.asarray(soc, dtype=float)
+        steps = np.arange(first, first + len(soc) - 1)
+        hours = np.full(len(steps), step_hours)
+        if wear.uses_cycle_depth:
+            # every kWh discharged pays the shallowest segment's cost (below); the segments add the rest
+            c, d = charge[steps].copy(), discharge[steps].copy()
+            shared = use[steps] > 1
+            if np.any(shared):
+                net = np.diff(soc)[shared]
+                c[shared] = np.maximum(net, 0.0) / (spec.eta_charge * step_hours)
+                d[shared] = np.maximum(-net, 0.0) * spec.eta_discharge / step_hours
+            costs = wear.segment_costs_per_kwh
+            total += cycle_depth_cost(
+                c, d, hours, soc, spec.eta_charge, spec.eta_discharge, costs - costs[0], wear.segment_kwh
+            )
+    if wear.uses_cycle_depth:
+        stepped = np.zeros(len(charge), dtype=bool)
+        stepped[: len(use) - 1] = use[:-1] > 0
+        total += float(wear.segment_costs_per_kwh[0]) * float(np.sum(discharge[stepped])) * step_hours
+        if wear.uses_calendar:
+            total += calendar_cost(soc, hours, wear.calendar_threshold_kwh, wear.calendar_cost_per_kwh_hour)
+    return float(total)
