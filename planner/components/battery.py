@@ -14,7 +14,8 @@ Equations::
 A battery that starts below its reserve may not go lower than where it starts (no further discharge) and
 recovers when it pays. In the ``setpoint`` dispatch a binary ``is_charging[t]`` forbids charging and
 discharging in the same step (``charge_kw <= charge_max_kw * is_charging``,
-``discharge_kw <= discharge_max_kw * (1 - is_charging)``).
+``discharge_kw <= discharge_max_kw * (1 - is_charging)``); in the ``fractional`` dispatch ``is_charging`` is
+the fraction of the step spent charging, so ``charge_kw / charge_max_kw + discharge_kw / discharge_max_kw <= 1``.
 """
 
 from __future__ import annotations
@@ -58,15 +59,17 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     b.end_shortfall_kwh = pyo.Var(domain=pyo.NonNegativeReals)
     b.soc_at_end_min = pyo.Constraint(expr=b.soc_kwh[n] + b.end_shortfall_kwh >= spec.end_soc_min_kwh)
     contribution = Contribution(bname)
-    if options.dispatch == "setpoint" and cmax > 0 and dmax > 0:
-        b.is_charging = pyo.Var(steps, domain=pyo.Binary)
+    if cmax > 0 and dmax > 0:
+        domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
+        b.is_charging = pyo.Var(steps, domain=domain)
         b.charge_only_when_charging = pyo.Constraint(
             steps, rule=lambda b, t: b.charge_kw[t] <= cmax * b.is_charging[t]
         )
         b.discharge_only_when_discharging = pyo.Constraint(
             steps, rule=lambda b, t: b.discharge_kw[t] <= dmax * (1 - b.is_charging[t])
         )
-        contribution.binary_links = [(b.is_charging[t], b.charge_kw[t]) for t in steps]
+        if options.dispatch == "setpoint":
+            contribution.binary_links = [(b.is_charging[t], b.charge_kw[t]) for t in steps]
     contribution.bus_kw = {t: b.discharge_kw[t] - b.charge_kw[t] for t in steps}
     contribution.costs["shortfall_penalty"] = scenario.shortfall_penalty_per_kwh * b.end_shortfall_kwh
     contribution.storage = StoragePort(
