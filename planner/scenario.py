@@ -871,7 +871,12 @@ def scenario_from_dict(
     solar, solar_table = _read_profile(r, raw, "solar", grid, SOLAR_KEYS)
     curtailable = r.boolean(solar_table, "curtailable", "solar", True)
     if r.issues or tariff is None:
-        raise ScenarioError(r.issues or [Issue("tariff", "missing", "prices")], source)
+        # also list what is wrong with the assets themselves (fields already reported are not repeated)
+        from planner.validate import asset_issues
+
+        seen = {issue.field for issue in r.issues}
+        more = [i for i in asset_issues(batteries, vehicles, connection, grid) if i.field not in seen]
+        raise ScenarioError(r.issues + more or [Issue("tariff", "missing", "prices")], source)
     scenario = Scenario(
         name=name,
         currency=currency,

@@ -183,29 +183,50 @@ def check_scenario(scenario: Scenario) -> list[Issue]:
             Issue("shortfall_penalty_per_kwh", scenario.shortfall_penalty_per_kwh, "a finite price >= 0")
         )
 
+    issues += asset_issues(scenario.batteries, scenario.vehicles, scenario.connection, scenario.grid)
+    return issues
+
+
+def asset_issues(batteries, vehicles, connection, grid=None) -> list[Issue]:
+    """Problems of the asset specs and grid connection alone (no series needed).
+
+    Parameters
+    ----------
+    batteries, vehicles : sequence of BatterySpec, VehicleSpec
+        The storage assets, indexed as in the scenario file.
+    connection : GridSpec
+        The grid connection limits [kW].
+    grid : TimeGrid or None
+        The horizon; session-versus-horizon checks are skipped without it.
+    """
+    issues: list[Issue] = []
     names: set[str] = set()
-    for i, b in enumerate(scenario.batteries):
+    for i, b in enumerate(batteries):
         where = f"battery[{i}]"
         if b.name in names:
             issues.append(Issue(f"{where}.name", b.name, "a name unique among batteries and vehicles"))
         names.add(b.name)
-        issues += _capacity(b.capacity_kwh, f"{where}.capacity_kwh", MAX_BATTERY_CAPACITY_KWH)
+        cap_issues = _capacity(b.capacity_kwh, f"{where}.capacity_kwh", MAX_BATTERY_CAPACITY_KWH)
+        issues += cap_issues
         issues += _order(b.soc_min_kwh, b.soc_max_kwh, f"{where}.soc_min_kwh", "soc_max_kwh", "kWh")
-        issues += _soc_above_capacity(b.soc_max_kwh, f"{where}.soc_max_kwh", b.capacity_kwh)
-        issues += _soc_above_capacity(b.soc_kwh, f"{where}.soc_kwh", b.capacity_kwh)
-        issues += _soc_above_capacity(b.soc_min_kwh, f"{where}.soc_min_kwh", b.capacity_kwh)
+        if not cap_issues:
+            issues += _soc_above_capacity(b.soc_max_kwh, f"{where}.soc_max_kwh", b.capacity_kwh)
+            issues += _soc_above_capacity(b.soc_kwh, f"{where}.soc_kwh", b.capacity_kwh)
+            issues += _soc_above_capacity(b.soc_min_kwh, f"{where}.soc_min_kwh", b.capacity_kwh)
         issues += _power(b.charge_max_kw, f"{where}.charge_max_kw")
         issues += _power(b.discharge_max_kw, f"{where}.discharge_max_kw")
         issues += _eta(b.eta_charge, f"{where}.eta_charge") + _eta(b.eta_discharge, f"{where}.eta_discharge")
-    for i, v in enumerate(scenario.vehicles):
+    for i, v in enumerate(vehicles):
         where = f"vehicle[{i}]"
         if v.name in names:
             issues.append(Issue(f"{where}.name", v.name, "a name unique among batteries and vehicles"))
         names.add(v.name)
-        issues += _capacity(v.capacity_kwh, f"{where}.capacity_kwh", MAX_VEHICLE_CAPACITY_KWH)
+        cap_issues = _capacity(v.capacity_kwh, f"{where}.capacity_kwh", MAX_VEHICLE_CAPACITY_KWH)
+        issues += cap_issues
         issues += _order(v.soc_min_kwh, v.soc_max_kwh, f"{where}.soc_min_kwh", "soc_max_kwh", "kWh")
-        issues += _soc_above_capacity(v.soc_max_kwh, f"{where}.soc_max_kwh", v.capacity_kwh)
-        issues += _soc_above_capacity(v.soc_min_kwh, f"{where}.soc_min_kwh", v.capacity_kwh)
+        if not cap_issues:
+            issues += _soc_above_capacity(v.soc_max_kwh, f"{where}.soc_max_kwh", v.capacity_kwh)
+            issues += _soc_above_capacity(v.soc_min_kwh, f"{where}.soc_min_kwh", v.capacity_kwh)
         issues += _power(v.charge_max_kw, f"{where}.charge_max_kw")
         issues += _power(v.charge_min_kw, f"{where}.charge_min_kw")
         issues += _power(v.discharge_max_kw, f"{where}.discharge_max_kw")
@@ -217,10 +238,10 @@ def check_scenario(scenario: Scenario) -> list[Issue]:
             issues.append(
                 Issue(f"{where}.shortfall_penalty_per_kwh", v.shortfall_penalty_per_kwh, "a finite price >= 0")
             )
-        issues += _session_issues(scenario, i)
+        issues += _session_issues(v, where, grid, check_capacity=not cap_issues)
     for name, value in (
-        ("grid.import_limit_kw", scenario.connection.import_limit_kw),
-        ("grid.export_limit_kw", scenario.connection.export_limit_kw),
+        ("grid.import_limit_kw", connection.import_limit_kw),
+        ("grid.export_limit_kw", connection.export_limit_kw),
     ):
         if math.isnan(value) or value < 0:
             issues.append(Issue(name, value, "a non-negative power [kW]"))
@@ -229,16 +250,14 @@ def check_scenario(scenario: Scenario) -> list[Issue]:
     return issues
 
 
-def _session_issues(scenario: Scenario, i: int) -> list[Issue]:
-    """Order, overlap, horizon and SoC checks of vehicle ``i``'s sessions (sorted by arrival)."""
+def _session_issues(v, where: str, grid, *, check_capacity: bool) -> list[Issue]:
+    """Order, overlap, horizon and SoC checks of a vehicle's sessions (sorted by arrival)."""
     issues: list[Issue] = []
-    v = scenario.vehicles[i]
-    where = f"vehicle[{i}]"
-    grid = scenario.grid
     previous_depart = None
     for j, s in enumerate(v.sessions):
         sw = f"{where}.session[{j}]"
-        issues += _soc_above_capacity(s.arrive_soc_kwh, f"{sw}.arrive_soc_kwh", v.capacity_kwh)
+        if check_capacity:
+            issues += _soc_above_capacity(s.arrive_soc_kwh, f"{sw}.arrive_soc_kwh", v.capacity_kwh)
         if s.depart <= s.arrive:
             what = "a zero-length session" if s.depart == s.arrive else "a departure before the arrival"
             issues.append(
@@ -249,7 +268,7 @@ def _session_issues(scenario: Scenario, i: int) -> list[Issue]:
                 )
             )
             continue
-        if s.depart <= grid.start or s.arrive >= grid.end:
+        if grid is not None and (s.depart <= grid.start or s.arrive >= grid.end):
             issues.append(
                 Issue(
                     f"{sw}.arrive",
