@@ -55,6 +55,9 @@ def _charge_vehicle(
     eta = v.eta_charge
     for j, s in enumerate(v.sessions):
         frac = grid.coverage(s.arrive, s.depart)
+        if j + 1 < len(v.sessions):  # a step shared with the next session belongs to the next session
+            nxt = v.sessions[j + 1]
+            frac = np.where(grid.coverage(nxt.arrive, nxt.depart) > 0, 0.0, frac)
         target, first, last, inside = _session_target(grid, s)
         level = s.arrive_soc_kwh
         ceiling = max(v.soc_max_kwh, s.arrive_soc_kwh)

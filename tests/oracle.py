@@ -19,6 +19,7 @@ Model (``h`` = step length [h], every power a mean over its step [kW], every ene
   ``cmin f z <= c <= cmax f z`` (``z`` binary), ``d <= dmax f (1 - z)`` only with V2G and an arrival SoC at or
   above ``soc_min``; SoC on boundaries ``floor(arrive)..ceil(depart)`` (clipped to the horizon) starting at the
   arrival SoC; soft target at the last boundary (pro-rated in time when the departure is after the horizon);
+  a step shared by two consecutive sessions of one vehicle belongs to the later session;
 - wear: ``degradation_cost_per_kwh * (c + d) * h`` per asset; standing charge as a constant.
 
 ``dispatch="fractional"`` relaxes every binary to [0, 1] (the documented within-step switching model).
@@ -172,9 +173,13 @@ def solve_oracle(
         v_pen = veh.shortfall_penalty_per_kwh if veh.shortfall_penalty_per_kwh is not None else penalty
         wear = veh.degradation_cost_per_kwh * h
         sessions = []
-        for s in veh.sessions:
+        covers = [covered_fraction(start_s, step_s, n, _seconds(s.arrive), _seconds(s.depart))
+                  for s in veh.sessions]
+        for j, s in enumerate(veh.sessions):
             a_s, d_s = _seconds(s.arrive), _seconds(s.depart)
-            frac = covered_fraction(start_s, step_s, n, a_s, d_s)
+            frac = covers[j]
+            if j + 1 < len(covers):  # a step shared with the next session belongs to the next session
+                frac = np.where(covers[j + 1] > 0, 0.0, frac)
             a_pos = (a_s - start_s) / step_s
             d_pos = (d_s - start_s) / step_s
             if d_pos <= 0 or a_pos >= n:

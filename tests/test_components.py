@@ -353,14 +353,16 @@ def test_no_power_while_unplugged_between_sessions():
 def test_two_sessions_sharing_a_step():
     """Sessions [0, 1.5) and [1.75, 3) h share step 1 (fractions 0.5 and 0.25). Need 4 kWh each.
 
-    Prices [0.5, 0.1, 0.4]. Session 0: 2 kWh in step 1 (0.2), 2 in step 0 (1.0). Session 1: 1 kWh in
-    step 1 (0.1), 3 in step 2 (1.2). Step 1 carries 3 kW in total; cost 2.5.
+    A shared step belongs to the later session (the car is back), so session 0 can charge only in step 0
+    (4 kWh at 0.5 = 2.0) and session 1 gets 1 kWh in step 1 (0.1) and 3 kWh in step 2 (1.2): cost 3.3, charge
+    [4, 1, 3]. The single charge/SoC column per vehicle stays unambiguous, and the plan verifies.
     """
     car = vehicle([session(0, 1.5, 10.0, 14.0), session(1.75, 3, 10.0, 14.0)])
     sc = make_scenario(import_price=[0.5, 0.1, 0.4], vehicles=[car])
     p = solve(sc)
-    assert np.allclose(p.schedule["car_charge_kw"], [2.0, 3.0, 3.0], atol=KW_TOL)
-    assert close(p.costs["total"], 2.5)
+    assert np.allclose(p.schedule["car_charge_kw"], [4.0, 1.0, 3.0], atol=KW_TOL)
+    assert np.allclose(p.schedule["car_soc_kwh"], [14.0, 11.0, 14.0], atol=KWH_TOL)
+    assert close(p.costs["total"], 3.3)
     assert all(s["shortfall_kwh"] == 0.0 for s in p.shortfalls)
 
 

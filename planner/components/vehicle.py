@@ -16,14 +16,16 @@ the departure (clipped to the horizon). Per session::
 ``target_kwh`` is ``depart_soc_min_kwh``; for a session that departs after the horizon ends it is pro-rated
 linearly in time: ``arrive + (depart_soc_min - arrive) * (horizon_end - start_s) / (depart - start_s)`` with
 ``start_s = max(arrive, horizon_start)``, so the car is on its way to its target when the next plan takes over.
-A car arriving below ``soc_min_kwh`` cannot discharge in that session. The binary ``is_charging`` exists only
+A car arriving below ``soc_min_kwh`` cannot discharge in that session. A step partly covered by two
+consecutive sessions of one vehicle (it leaves and comes back within the step) belongs to the later session:
+the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session. The binary ``is_charging`` exists only
 where it matters (a minimum charging power or V2G), and in the ``fractional`` dispatch it is continuous.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -87,6 +89,14 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     m.add_component(bname, b)
     windows = [session_window(scenario.grid, s) for s in spec.sessions]
     windows = [w for w in windows if w.last_boundary > w.first_boundary or w.steps]
+    for s in range(len(windows) - 1):  # a step shared with the next session belongs to the next session
+        later = windows[s + 1].fraction > 0
+        if any(later[t] for t in windows[s].steps):
+            windows[s] = replace(
+                windows[s],
+                steps=[t for t in windows[s].steps if not later[t]],
+                fraction=np.where(later, 0.0, windows[s].fraction),
+            )
     b.windows = windows  # plain attribute for results and verification
     power_idx = [(s, t) for s, w in enumerate(windows) for t in w.steps]
     soc_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary + 1)]
