@@ -10,7 +10,9 @@ import csv
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -943,3 +945,167 @@ def test_cli_tariffs_show_unknown_and_uncovered(capsys):
     assert "octopus-go" in capsys.readouterr().err
     assert main(["tariffs", "show", "agile", "--date", "2025-03-30"]) == 2
     assert "covering the horizon" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# the full matrix: every scheme x (ordinary, spring DST, autumn DST day) x (15, 30, 60 min) x
+# (local midnight, odd-minute start), against a minute-by-minute reference written with datetime and
+# zoneinfo and the rates typed in here (independent of planner.tariffs)
+# ------------------------------------------------------------------------------------------------
+
+
+def _minute(local: datetime) -> int:
+    return local.hour * 60 + local.minute
+
+
+def _key(utc: datetime, every_minutes: int) -> str:
+    floored = utc - timedelta(minutes=utc.minute % every_minutes)
+    return floored.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def _flux(local: datetime, cheap: float, day_rate: float, peak: float) -> float:
+    m = _minute(local)
+    return cheap if 120 <= m < 300 else peak if 960 <= m < 1140 else day_rate
+
+
+def _pge(local: datetime) -> float:
+    part, peak = PGE_SUMMER if local.month in (6, 7, 8, 9) else PGE_WINTER
+    h = local.hour
+    return PGE_OFF if h < 15 else peak if 16 <= h < 21 else part
+
+
+_ROWS: dict[str, dict[str, float]] = {}
+
+
+def _rows(path: Path, column: str) -> dict[str, float]:
+    key = f"{path.name}:{column}"
+    if key not in _ROWS:
+        _ROWS[key] = raw_column(path, column)
+    return _ROWS[key]
+
+
+def _agile_da(utc: datetime, local: datetime, export: bool) -> float:
+    w = _rows(GB_DA_FILE, "price_eur_per_mwh")[_key(utc, 60)]
+    return (
+        agile_export(w, 16 <= local.hour < 19) if export else agile_import(w, 16 <= local.hour < 19)
+    )
+
+
+# scheme -> (zone, (ordinary, spring, autumn) dates, import(utc, local), export(utc, local))
+REFERENCE = {
+    "flat-price-cap": (
+        "Europe/London",
+        ("2025-01-15", "2025-03-30", "2025-10-26"),
+        lambda u, loc: 0.2769,
+        lambda u, loc: 0.0,
+    ),
+    "economy7": (
+        "Europe/London",
+        ("2025-07-01", "2025-03-30", "2025-10-26"),
+        lambda u, loc: E7_NIGHT if u.hour < 7 else E7_DAY,
+        lambda u, loc: 0.0,
+    ),
+    "octopus-go": (
+        "Europe/London",
+        ("2025-01-15", "2025-03-30", "2025-10-26"),
+        lambda u, loc: GO_NIGHT if 30 <= _minute(loc) < 270 else GO_DAY,
+        lambda u, loc: 0.0,
+    ),
+    "intelligent-octopus-go": (
+        "Europe/London",
+        ("2025-01-15", "2025-03-30", "2025-10-26"),
+        lambda u, loc: IOG_NIGHT if _minute(loc) >= 1410 or _minute(loc) < 330 else IOG_DAY,
+        lambda u, loc: 0.0,
+    ),
+    "octopus-flux": (
+        "Europe/London",
+        ("2025-01-15", "2025-03-30", "2025-10-26"),
+        lambda u, loc: _flux(loc, 0.2011, 0.3352, 0.4693),
+        lambda u, loc: _flux(loc, 0.0911, 0.2252, 0.3593),
+    ),
+    "pge-ev2a": (
+        "America/Los_Angeles",
+        ("2025-07-15", "2025-03-09", "2025-11-02"),
+        lambda u, loc: _pge(loc),
+        lambda u, loc: 0.0,
+    ),
+    "agile": (
+        "Europe/London",
+        ("2023-01-16", "2023-03-26", "2023-10-29"),
+        lambda u, loc: _rows(AGILE_FILE, "import_price_gbp_per_kwh")[_key(u, 30)],
+        lambda u, loc: _rows(AGILE_FILE, "export_price_gbp_per_kwh")[_key(u, 30)],
+    ),
+    "agile-18-02-21": (
+        "Europe/London",
+        ("2019-06-12", "2019-03-31", "2019-10-27"),
+        lambda u, loc: _rows(AGILE_A_FILE, "import_price_gbp_per_kwh")[_key(u, 30)],
+        lambda u, loc: 0.0,
+    ),
+    "agile-day-ahead": (
+        "Europe/London",
+        ("2023-06-12", "2023-03-26", "2023-10-29"),
+        lambda u, loc: _agile_da(u, loc, False),
+        lambda u, loc: _agile_da(u, loc, True),
+    ),
+    "flanders-capacity": (
+        "Europe/Brussels",
+        ("2024-06-12", "2024-03-31", "2024-10-27"),
+        lambda u, loc: 1.06 * (_rows(DE_DA_FILE, "price_eur_per_mwh")[_key(u, 60)] / 1000 + 0.14),
+        lambda u, loc: 0.0,
+    ),
+}
+
+MATRIX = [
+    (name, kind, step, odd)
+    for name in REFERENCE
+    for kind in range(3)
+    for step in (15, 30, 60)
+    for odd in (False, True)
+]
+
+
+def test_matrix_covers_every_scheme_with_import_prices():
+    assert set(REFERENCE) == SHIPPED - {"outgoing-fixed"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "step", "odd"),
+    MATRIX,
+    ids=[
+        f"{n}-{('ordinary', 'spring', 'autumn')[k]}-{s}min{'-odd' if o else ''}"
+        for n, k, s, o in MATRIX
+    ],
+)
+def test_matrix_against_minute_reference(name, kind, step, odd):
+    zone, dates, import_at, export_at = REFERENCE[name]
+    tz = ZoneInfo(zone)
+    y, mo, d = (int(x) for x in dates[kind].split("-"))
+    midnight = datetime(y, mo, d, tzinfo=tz).astimezone(UTC)
+    next_midnight = (datetime(y, mo, d, tzinfo=tz) + timedelta(days=1)).astimezone(UTC)
+    minutes = int((next_midnight - midnight).total_seconds() // 60)
+    assert minutes == (1440, 1380, 1500)[kind]
+    start = midnight + timedelta(minutes=7 if odd else 0)
+    steps = minutes // step - (1 if odd else 0)
+    g = TimeGrid(pd.Timestamp(start), step, steps, zone)
+    spec = load_scheme(name).prices(g)
+    expected_imp, expected_exp = [], []
+    for k in range(steps):
+        imp = exp = 0.0
+        for j in range(step):
+            u = start + timedelta(minutes=k * step + j)
+            loc = u.astimezone(tz)
+            imp += import_at(u, loc)
+            exp += export_at(u, loc)
+        expected_imp.append(imp / step)
+        expected_exp.append(exp / step)
+    np.testing.assert_allclose(spec.import_price_per_kwh, expected_imp, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(spec.export_price_per_kwh, expected_exp, rtol=1e-12, atol=1e-12)
+    # standing charge: the covered share of the local day (plus 7 min of the next day when odd)
+    daily = load_scheme(name).standing_charge_per_day
+    if name == "economy7":  # billing days of a GMT meter are UTC days
+        expected_standing = daily * steps * step / 1440
+    else:
+        covered = steps * step
+        inside = min(covered, minutes - (7 if odd else 0))
+        expected_standing = daily * (inside / minutes + (covered - inside) / 1440)
+    assert spec.standing_charge_cost == pytest.approx(expected_standing, rel=1e-12)
