@@ -2,6 +2,16 @@
 
 Sign conventions: prices are currency per kWh; an import price is what the site pays per kWh imported, an
 export price is what it is paid per kWh exported. Negative prices pass through unchanged.
+
+Contents:
+
+- :class:`TariffSpec` and :class:`DemandCharge`: the prices and charges of one horizon, read by the model;
+- scheme files (``data/tariffs/*.toml``, format in ``docs/tariffs.md``): :func:`load_scheme`,
+  :func:`list_schemes`, :class:`Scheme` with :meth:`Scheme.prices` (prices on any grid, windows in the
+  scheme's local wall-clock time through clock changes, a step priced by the time-weighted mean of the
+  price over it), the standing charge per covered local day and demand charges per billing month;
+- :func:`tariff_from_table`: a scenario's ``[tariff]`` table naming a scheme;
+- :func:`demand_charge_cost`: the demand charges of a schedule (for plans built without the MILP).
 """
 
 from __future__ import annotations
