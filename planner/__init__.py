@@ -8,6 +8,7 @@ Public API::
 """
 
 from planner.api import plan
+from planner.batch import run_batch
 from planner.errors import Issue, PlannerError, ScenarioError, SolverError
 from planner.results import Plan
 from planner.scenario import Scenario, load_scenario, scenario_from_dict
@@ -25,6 +26,7 @@ __all__ = [
     "VerificationError",
     "load_scenario",
     "plan",
+    "run_batch",
     "scenario_from_dict",
     "verify",
 ]

@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print one line (stderr when ``err``); subcommands registered by other modules print through this."""
+    print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+
 def _register_optional(sub: argparse._SubParsersAction) -> None:
     """Subcommands provided by optional modules (each module exposes ``register_cli(sub)``)."""
     import importlib
