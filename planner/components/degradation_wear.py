@@ -581,10 +581,9 @@ def wear_cost_from_schedule(
             total += cycle_depth_cost(
                 c, d, hours, soc, spec.eta_charge, spec.eta_discharge, costs - costs[0], wear.segment_kwh
             )
-    if wear.uses_cycle_depth:
-        stepped = np.zeros(len(charge), dtype=bool)
-        stepped[: len(use) - 1] = use[:-1] > 0
-        total += float(wear.segment_costs_per_kwh[0]) * float(np.sum(discharge[stepped])) * step_hours
         if wear.uses_calendar:
             total += calendar_cost(soc, hours, wear.calendar_threshold_kwh, wear.calendar_cost_per_kwh_hour)
+    if wear.uses_cycle_depth:
+        stepped = use[:-1] > 0
+        total += float(wear.segment_costs_per_kwh[0]) * float(np.sum(discharge[stepped])) * step_hours
     return float(total)
