@@ -12,9 +12,11 @@ parameters: ``replacement_cost / (2 * usable_capacity_kwh * N(1))`` [currency/kW
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -286,3 +288,76 @@ def scenario_fields(name: str, kind: str) -> dict[str, Any]:
         degradation.pop("usable_capacity_kwh", None)
     out["degradation"] = degradation
     return out
+
+
+def format_entry_list(directory: Path | None = None) -> str:
+    """One line per catalogue entry: name, kind, capacity, power limits, V2G, throughput wear, title."""
+    header = (
+        f"{'name':20s} {'kind':8s} {'kWh':>6s} {'chg kW':>7s} {'dis kW':>7s} {'v2g':>4s} "
+        f"{'wear/kWh':>9s} {'unverified':>10s}  title"
+    )
+    lines = [header]
+    for e in list_entries(directory):
+        f = e.fields
+
+        def num(key: str, fmt: str, fields: Mapping[str, Any] = f) -> str:
+            return format(fields[key], fmt) if key in fields else "-"
+
+        v2g = {True: "yes", False: "no"}.get(f.get("v2g"), "-") if e.kind != "battery" else "-"
+        lines.append(
+            f"{e.name:20s} {e.kind:8s} {num('capacity_kwh', '6.1f'):>6s} {num('charge_max_kw', '7.2f'):>7s} "
+            f"{num('discharge_max_kw', '7.2f'):>7s} {v2g:>4s} {num('degradation_cost_per_kwh', '9.4f'):>9s} "
+            f"{len(e.unverified):>10d}  {e.title}"
+        )
+    return "\n".join(lines)
+
+
+def format_entry(name: str) -> str:
+    """All fields, wear parameters, derived wear rates and sources of one entry, as text."""
+    e = load_entry(name)
+    lines = [f"{e.name} ({e.kind}): {e.title}", f"file: {e.path}", "fields:"]
+    flagged = set(e.unverified)
+    for key, value in e.fields.items():
+        mark = "  (unverified)" if f"fields.{key}" in flagged else ""
+        lines.append(f"  {key} = {value}{mark}")
+    if e.degradation:
+        lines.append("degradation:")
+        for key, value in e.degradation.items():
+            mark = "  (unverified)" if f"degradation.{key}" in flagged else ""
+            lines.append(f"  {key} = {value}{mark}")
+        eta = float(e.fields.get("eta_discharge", 1.0))
+        rates = derived_costs(e.degradation, eta)
+        if "segment_costs_per_kwh" in rates:
+            segs = ", ".join(f"{c:.4f}" for c in rates["segment_costs_per_kwh"])
+            lines.append(f"  -> cycle-depth segment costs per kWh discharged (shallow first): {segs}")
+        if "calendar_cost_per_kwh_hour" in rates:
+            lines.append(f"  -> calendar cost per kWh-hour above threshold: {rates['calendar_cost_per_kwh_hour']:.5f}")
+    lines.append("source:")
+    for key, value in e.source.items():
+        if isinstance(value, list):
+            lines.append(f"  {key}:")
+            lines.extend(f"    - {item}" for item in value)
+        else:
+            lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``planner models list`` and ``planner models show NAME``."""
+    p = sub.add_parser("models", help="list the equipment catalogue or show one entry")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    m = msub.add_parser("list", help="one line per catalogue entry")
+    m.set_defaults(func=_cmd_models)
+    m = msub.add_parser("show", help="an entry's fields, wear parameters and sources")
+    m.add_argument("name", help="entry name (see 'planner models list')")
+    m.set_defaults(func=_cmd_models)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from planner.cli import echo
+
+    if args.models_command == "list":
+        echo(format_entry_list())
+    else:
+        echo(format_entry(args.name))
+    return 0

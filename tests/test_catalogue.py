@@ -154,3 +154,24 @@ def test_charger_may_not_carry_wear_parameters(tmp_path):
     with pytest.raises(ScenarioError) as info:
         read_entry_file(path)
     assert "degradation" in info.value.fields
+
+
+def test_cli_models_list_shows_every_entry(capsys):
+    from planner.cli import main
+
+    assert main(["models", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(NAMES) + 1
+    assert [line.split()[0] for line in lines[1:]] == NAMES
+    leaf = next(line for line in lines if line.startswith("nissan-leaf-62 "))
+    assert "59.0" in leaf and "0.0250" in leaf and "yes" in leaf
+
+
+def test_cli_models_show_and_unknown_name(capsys):
+    from planner.cli import main
+
+    assert main(["models", "show", "tesla-powerwall-3"]) == 0
+    out = capsys.readouterr().out
+    assert "discharge_max_kw = 11.04" in out and "LiFePO4" in out and "segment costs" in out
+    assert main(["models", "show", "powerwall3"]) == 2
+    assert "tesla-powerwall-3" in capsys.readouterr().err
