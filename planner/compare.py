@@ -1,0 +1,352 @@
+"""Tariff and strategy comparison: the same home simulated under several tariffs and strategies.
+
+:func:`compare_tariffs` runs :func:`planner.simulate.simulate` for every (tariff, strategy) pair and
+summarises each run in one table row: annual import cost, export revenue, standing and demand charges, wear
+cost per storage asset, net cost (import - export + charges + wear; penalties excluded), cost per 100 km
+when the distance is known, savings against the reference run (charge on arrival on the first tariff,
+normally flat), unmet departure energy [kWh]. :func:`write_report` writes the table (CSV and Markdown) and
+PNG plots: monthly net cost per run, and one typical week's schedule. Costs are in the home's currency.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import ScenarioError
+from planner.simulate import SimulationResult, Site, simulate
+
+TARIFF_ALIASES: dict[str, str] = {
+    "flat": "flat-price-cap+outgoing-fixed",
+    "economy7": "economy7+outgoing-fixed",
+    "go": "octopus-go+outgoing-fixed",
+    "octopus-go": "octopus-go+outgoing-fixed",
+    "intelligent-go": "intelligent-octopus-go+outgoing-fixed",
+    "intelligent-octopus-go": "intelligent-octopus-go+outgoing-fixed",
+    "flux": "octopus-flux",
+    "agile": "agile",
+}
+"""Short tariff names: import schemes without export prices are paired with Outgoing Octopus Fixed (15 p)."""
+
+
+@dataclass
+class ComparisonResult:
+    """Table of annual figures per (tariff, strategy) and the simulations behind it."""
+
+    table: pd.DataFrame
+    results: dict[tuple[str, str], SimulationResult] = field(default_factory=dict)
+    currency: str = "GBP"
+
+    @classmethod
+    def from_results(
+        cls,
+        results: Mapping[tuple[str, str], SimulationResult],
+        reference: tuple[str, str] | None = None,
+        km_per_kwh: float | None = None,
+        currency: str = "GBP",
+    ) -> ComparisonResult:
+        """Summarise simulations; savings are against ``reference`` (default: the first run)."""
+        rows = []
+        for (tariff, strategy), r in results.items():
+            t = r.totals
+            row = {
+                "tariff": tariff,
+                "strategy": strategy,
+                "days": len(r.days),
+                "import_cost": t["import_cost"],
+                "export_revenue": t["export_revenue"],
+                "standing_charge": t.get("standing_charge", 0.0),
+                "demand_charge": t.get("demand_charge", 0.0),
+            }
+            for key in sorted(k for k in t if k.startswith("degradation_cost_")):
+                row["wear_" + key.removeprefix("degradation_cost_")] = t[key]
+            row["net_cost"] = t["net_cost"]
+            drive = t.get("drive_kwh", 0.0)
+            row["cost_per_100km"] = (
+                t["net_cost"] / (drive * km_per_kwh / 100.0) if km_per_kwh and drive > 0 else np.nan
+            )
+            row["unmet_departure_kwh"] = t.get("unmet_departure_kwh", 0.0)
+            row["grid_import_kwh"] = t.get("grid_import_kwh", 0.0)
+            row["grid_export_kwh"] = t.get("grid_export_kwh", 0.0)
+            for key in sorted(k for k in t if k.endswith("_discharge_kwh")):
+                row[key] = t[key]
+            rows.append(row)
+        table = pd.DataFrame(rows)
+        if reference is None or reference not in results:
+            reference = next(iter(results))
+        ref = float(table[(table.tariff == reference[0]) & (table.strategy == reference[1])]["net_cost"].iloc[0])
+        table.insert(table.columns.get_loc("net_cost") + 1, "saving_vs_reference", ref - table["net_cost"])
+        table.attrs["reference"] = f"{reference[1]} on {reference[0]}"
+        return cls(table, dict(results), currency)
+
+    def markdown(self, digits: int = 0) -> str:
+        """The table as Markdown (money rounded to ``digits``)."""
+        frame = self.table.drop(columns=["days"]).copy()
+        frame = frame.dropna(axis=1, how="all")
+        header = "| " + " | ".join(frame.columns) + " |"
+        lines = [header, "|" + "---|" * len(frame.columns)]
+        for _, row in frame.iterrows():
+            cells = [f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def monthly_net_cost(self) -> pd.DataFrame:
+        """Net cost per calendar month (rows) and run (columns ``tariff/strategy``) [currency]."""
+        out = {}
+        for (tariff, strategy), r in self.results.items():
+            days = r.days.copy()
+            days.index = pd.to_datetime(days.index)
+            out[f"{tariff}/{strategy}"] = days["net_cost"].groupby(days.index.to_period("M")).sum()
+        return pd.DataFrame(out)
+
+
+def resolve_tariff(name: str) -> str:
+    """The scheme string of a tariff name (aliases of :data:`TARIFF_ALIASES`, else unchanged)."""
+    return TARIFF_ALIASES.get(name, name)
+
+
+def compare_tariffs(
+    site: Site,
+    tariffs: Sequence[str],
+    strategies: Sequence[str],
+    *,
+    start: str | pd.Timestamp,
+    days: int,
+    forecast: str = "realistic",
+    decision_time: str = "00:00",
+    horizon_hours: float = 36.0,
+    km_per_kwh: float | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ComparisonResult:
+    """Simulate ``site`` under every tariff and strategy; optionally write the report to ``out``.
+
+    Parameters
+    ----------
+    site : Site
+        The home and its true series.
+    tariffs : sequence of str
+        Tariff names (:data:`TARIFF_ALIASES`, scheme names, ``import+export`` pairs or scheme files).
+    strategies : sequence of str
+        Strategy names (:data:`planner.strategies.STRATEGIES`).
+    start, days, forecast, decision_time, horizon_hours
+        Passed to :func:`planner.simulate.simulate`.
+    km_per_kwh : float or None
+        Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column.
+    out : path or None
+        Report folder (CSV, Markdown, PNGs).
+    progress : callable or None
+        Called with the number of days done (over all runs) after each day.
+
+    Returns
+    -------
+    ComparisonResult
+        The table (reference: the first strategy on the first tariff) and every simulation.
+    """
+    if not tariffs or not strategies:
+        raise ScenarioError("compare needs at least one tariff and one strategy")
+    results: dict[tuple[str, str], SimulationResult] = {}
+    done = 0
+    for tariff in tariffs:
+        for strategy in strategies:
+            base = done
+
+            def tick(k: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(base + k)
+
+            results[(tariff, strategy)] = simulate(
+                site, resolve_tariff(tariff), strategy, start=start, days=days, forecast=forecast,
+                decision_time=decision_time, horizon_hours=horizon_hours, progress=tick,
+            )
+            results[(tariff, strategy)].tariff = tariff
+            done += days
+    comparison = ComparisonResult.from_results(results, (tariffs[0], strategies[0]), km_per_kwh,
+                                               site.template.currency)
+    if out is not None:
+        write_report(comparison, out)
+    return comparison
+
+
+def write_report(
+    comparison: ComparisonResult, out: str | Path, command: str | None = None, extra_notes: Sequence[str] = ()
+) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    path = folder / "comparison.csv"
+    comparison.table.to_csv(path, index=False, float_format="%.4f")
+    written.append(path)
+    monthly = comparison.monthly_net_cost()
+    path = folder / "monthly_net_cost.csv"
+    monthly.to_csv(path, float_format="%.4f")
+    written.append(path)
+    cur = comparison.currency
+    lines = [
+        "# Tariff and strategy comparison",
+        "",
+        f"Money in {cur}. net_cost = import_cost - export_revenue + standing_charge + demand_charge + wear "
+        f"(penalties excluded); saving_vs_reference is against {comparison.table.attrs.get('reference')}. "
+        "Wear is the truth scenario's wear model for every strategy. unmet_departure_kwh is the energy "
+        "short of departure targets.",
+        "",
+    ]
+    if command:
+        lines += [f"Made by: `{command}`", ""]
+    lines += [f"- {note}" for note in extra_notes]
+    lines += ["", comparison.markdown(), ""]
+    path = folder / "comparison.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    written.append(path)
+    # monthly net cost: one panel per strategy, one line per tariff
+    strategies = list(dict.fromkeys(s for _, s in comparison.results))
+    fig, axes = plt.subplots(len(strategies), 1, figsize=(10, 2.6 * len(strategies)), sharex=True, squeeze=False)
+    for ax, strategy in zip(axes[:, 0], strategies, strict=True):
+        for column in monthly.columns:
+            tariff, strat = column.split("/", 1)
+            if strat == strategy:
+                ax.plot(monthly.index.to_timestamp(), monthly[column], marker="o", label=tariff)
+        ax.set_title(strategy)
+        ax.set_ylabel(f"net cost [{cur}/month]")
+        ax.axhline(0.0, color="grey", lw=0.5)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=4)
+    fig.tight_layout()
+    path = folder / "monthly_net_cost.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    path = folder / "typical_week.png"
+    _plot_week(comparison, path)
+    written.append(path)
+    return written
+
+
+def _plot_week(comparison: ComparisonResult, path: Path) -> None:
+    """Schedule of the week whose net cost is closest to the median week, for the cheapest run."""
+    import matplotlib.pyplot as plt
+
+    best = comparison.table.sort_values("net_cost").iloc[0]
+    result = comparison.results[(best.tariff, best.strategy)]
+    sched = result.schedule
+    days = result.days.copy()
+    days.index = pd.to_datetime(days.index)
+    if len(days) >= 7:
+        weekly = days["net_cost"].rolling(7).sum().dropna()
+        end = (weekly - weekly.median()).abs().idxmin()
+        begin = end - pd.Timedelta(days=6)
+    else:
+        begin, end = days.index[0], days.index[-1]
+    local = sched.index.tz_localize(None).normalize()
+    week = sched[(local >= begin) & (local <= end)]
+    storages = [c.removesuffix("_soc_kwh") for c in week.columns if c.endswith("_soc_kwh")]
+    fig, axes = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
+    axes[0].step(week.index, week["import_price_per_kwh"], where="post", label="import price")
+    axes[0].step(week.index, week["export_price_per_kwh"], where="post", label="export price")
+    axes[0].set_ylabel(f"{comparison.currency}/kWh")
+    axes[0].legend(fontsize=8)
+    axes[1].plot(week.index, week["load_kw"], label="load", lw=1)
+    axes[1].plot(week.index, week["solar_kw"], label="solar", lw=1)
+    axes[1].plot(week.index, week["grid_import_kw"] - week["grid_export_kw"], label="grid (import +)", lw=1)
+    for name in storages:
+        axes[1].plot(week.index, week[f"{name}_charge_kw"] - week[f"{name}_discharge_kw"],
+                     label=f"{name} (charge +)", lw=1)
+        axes[2].plot(week.index, week[f"{name}_soc_kwh"], label=name)
+    axes[1].set_ylabel("kW")
+    axes[1].legend(fontsize=7, ncol=3)
+    axes[2].set_ylabel("SoC [kWh]")
+    axes[2].legend(fontsize=8)
+    axes[0].set_title(f"Typical week: {best.strategy} on {best.tariff}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------------
+def site_from_scenario(path: str | Path, start: str, days: int, history_days: int = 8) -> Site:
+    """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
+
+    The scenario's equipment is kept; its ``[load]`` and ``[solar]`` CSVs are re-read over the simulated
+    period (plus ``history_days`` before it and two days after), and its sessions become the true sessions
+    (fixed arrival SoC).
+    """
+    import tomllib
+
+    from planner.scenario import load_scenario, read_series_csv
+    from planner.simulate import TripSession
+    from planner.timegrid import TimeGrid, align_series
+
+    path = Path(path)
+    template = load_scenario(path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    tz = template.grid.timezone
+    step = template.grid.step_minutes
+    begin = pd.Timestamp(start, tz="UTC") - pd.Timedelta(days=history_days)
+    steps = (days + history_days + 2) * 1440 // step
+    grid = TimeGrid(begin, step, steps, tz)
+    series = {}
+    for key in ("load", "solar"):
+        table = raw.get(key, {})
+        if "csv" not in table:
+            raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
+        frame = read_series_csv((path.parent / table["csv"]).resolve())
+        column = table.get("column", frame.columns[0])
+        scale = float(table.get("scale", 1.0)) * float(table.get("kwp", 1.0))
+        series[key] = align_series(frame[column].dropna(), grid, f"{key}.csv") * scale
+    sessions = {
+        v.name: tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
+                      for s in v.sessions)
+        for v in template.vehicles
+    }
+    return Site(template, grid.index.tz_convert("UTC"), series["load"], series["solar"], sessions)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import sys
+
+    from tqdm import tqdm
+
+    site = site_from_scenario(args.scenario, args.start, args.days)
+    tariffs = [t for t in args.tariffs.split(",") if t]
+    strategies = [s for s in args.strategies.split(",") if s]
+    with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:
+        result = compare_tariffs(
+            site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
+            km_per_kwh=args.km_per_kwh, out=args.out, progress=lambda k: bar.update(k - bar.n),
+        )
+    sys.stdout.write(result.markdown() + "\n")
+    if args.out:
+        sys.stdout.write(f"report written to {args.out}\n")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``planner compare SCENARIO --tariffs ... --strategies ... --start ... --days ... --out ...``."""
+    p = sub.add_parser("compare", help="simulate a home under several tariffs and strategies")
+    p.add_argument("scenario", help="scenario TOML whose load/solar CSVs cover the period")
+    p.add_argument("--tariffs", default="flat,economy7,go,agile", help="comma-separated tariff names")
+    p.add_argument("--strategies", default="charge_on_arrival,cheapest_hours,optimal,optimal_v2g",
+                   help="comma-separated strategy names")
+    p.add_argument("--start", required=True, help="first local day (YYYY-MM-DD)")
+    p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
+    p.add_argument("--forecast", choices=["realistic", "perfect"], default="realistic")
+    p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
+    p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
+    p.set_defaults(func=_cmd_compare)
+
+
+__all__ = ["TARIFF_ALIASES", "ComparisonResult", "compare_tariffs", "register_cli", "resolve_tariff",
+           "site_from_scenario", "write_report"]
