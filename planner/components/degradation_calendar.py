@@ -15,6 +15,10 @@ High-SoC dwell ages lithium cells, so with this cost a car is charged late, just
 target, rather than parked full; the minimisation makes ``above_threshold_kwh = max(0, soc - theta)``.
 A vehicle's SoC is only modelled while it is plugged in, so only plugged-in time is priced.
 
+Parameter sources: the 80 % default threshold follows the SoC-aware V2G literature summarised in
+``docs/degradation.md`` (Uddin et al. 2017, Energy 133; Wei et al. 2022, Batteries 8(10):188); the catalogue's
+``calendar_fade_per_year_fraction`` values are marked unverified in each entry's ``[source]`` table.
+
 Units: energies kWh, powers kW (AC side, mean over the step), ``h`` step length in hours, costs in currency.
 """
 

@@ -11,21 +11,24 @@ costs ``R * U * Phi(d)``, two cycles of depth ``d/2`` cost ``2 * R * U * Phi(d/2
 
 Formulation. Write ``c_j = sum_{i <= j} delta_i`` with ``delta_1 = c_1`` and ``delta_i = c_i - c_{i-1} >= 0``.
 Then ``sum_j c_j * out_j = delta_1 * sum_j out_j + sum_{i >= 2} delta_i * (discharge from segments i..J)``,
-and the discharge from segments ``i..J`` in a step is at least the fall of ``deep_kwh[i]``, the energy held
-in segments ``i..J``. For every SoC trajectory ``s`` of the port (a battery has one, a vehicle one per
-plug-in session), every ``i = 2..J`` and boundary ``k`` / step ``t`` of that trajectory::
+and the discharge from segments ``i..J`` in a step is at least the fall of the energy they hold. For every
+SoC trajectory ``s`` of the port (a battery has one, a vehicle one per plug-in session), segment ``j``,
+level ``i = 2..J`` and boundary ``k`` / step ``t`` of that trajectory::
 
-    0 <= deep_kwh[s, i, k] <= (J - i + 1) * w
-    deep_kwh[s, i, k] <= deep_kwh[s, i-1, k]              (deep_kwh[s, 1, k] = soc_kwh[s, k])
-    deep_kwh[s, i-1, k] - deep_kwh[s, i, k] <= w           (segment i-1 holds at most w)
-    deep_drop_kwh[s, i, t] >= deep_kwh[s, i, t] - deep_kwh[s, i, t+1],   deep_drop_kwh >= 0
+    0 <= segment_kwh[s, j, k] <= w                                        (variable bounds)
+    sum_j segment_kwh[s, j, k] = soc_kwh[s, k]
+    deep_drop_kwh[s, i, t] >= sum_{j >= i} (segment_kwh[s, j, t] - segment_kwh[s, j, t+1]),   deep_drop_kwh >= 0
     degradation_cost = c_1 * sum_t discharge_kw[t] * h
                        + sum_{s, i, t} delta_i * eta_discharge * deep_drop_kwh[s, i, t]
 
-This is the segment model of Xu et al. written in cumulative form: ``J - 1`` energy levels per boundary
-instead of ``J`` segment energies with their charge and discharge flows, which keeps the linear programme
-small. It is linear and convex (no binaries) and replaces the throughput cost. The first boundary of each
+This is the segment model of Xu et al. without per-segment charge and discharge flows (the charge side
+costs nothing, so only the falls of the deep levels need pricing), which keeps the linear programme small.
+It is linear and convex (no binaries) and replaces the throughput cost. The first boundary of each
 trajectory is free to place its energy (the optimum keeps it in the shallow segments).
+
+Parameter sources: the cycle-life curve and replacement cost of each catalogue entry (``models/*.toml``,
+``[source]`` table; ``docs/degradation.md``); the exponent 2.03 of the catalogue curves is the LMO stress
+function of Xu et al.
 
 Units: energies kWh, powers kW (AC side, mean over the step), ``h`` step length in hours, costs in currency.
 """
@@ -54,27 +57,20 @@ def add_cycle_depth_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> C
     costs = [float(c) for c in wear.segment_costs_per_kwh]
     segments = list(range(len(costs)))
     groups = soc_groups(list(port.soc_kwh))
-    deep = segments[1:]  # i = 2..J (0-based 1..J-1): energy held in segments i..J
+    deep = segments[1:]  # 0-based i = 1..J-1: the levels "energy held in segments i..J-1"
     w = wear.segment_kwh
-    deep_idx = [(s, i, k) for s, ks in groups.items() for i in deep for k in ks]
+    seg_idx = [(s, j, k) for s, ks in groups.items() for j in segments for k in ks]
     drop_idx = [(s, i, t) for s, ks in groups.items() for i in deep for t in ks[:-1]]
-    b.deep_kwh = pyo.Var(
-        deep_idx, domain=pyo.NonNegativeReals, bounds=lambda _, s, i, k: (0.0, w * (len(costs) - i))
-    )
+    b.segment_kwh = pyo.Var(seg_idx, domain=pyo.NonNegativeReals, bounds=(0.0, w))
     b.deep_drop_kwh = pyo.Var(drop_idx, domain=pyo.NonNegativeReals)
-
-    def above(s, i, k):
-        return port.soc_kwh[s, k] if i == 0 else b.deep_kwh[s, i, k]
-
-    b.deep_within_above = pyo.Constraint(
-        deep_idx, rule=lambda b, s, i, k: b.deep_kwh[s, i, k] <= above(s, i - 1, k)
-    )
-    b.segment_within_width = pyo.Constraint(
-        deep_idx, rule=lambda b, s, i, k: above(s, i - 1, k) - b.deep_kwh[s, i, k] <= w
+    b.segments_hold_soc = pyo.Constraint(
+        [(s, k) for s, ks in groups.items() for k in ks],
+        rule=lambda b, s, k: sum(b.segment_kwh[s, j, k] for j in segments) == port.soc_kwh[s, k],
     )
     b.deep_drop_min = pyo.Constraint(
         drop_idx,
-        rule=lambda b, s, i, t: b.deep_drop_kwh[s, i, t] >= b.deep_kwh[s, i, t] - b.deep_kwh[s, i, t + 1],
+        rule=lambda b, s, i, t: b.deep_drop_kwh[s, i, t]
+        >= sum(b.segment_kwh[s, j, t] - b.segment_kwh[s, j, t + 1] for j in segments[i:]),
     )
     steps_used = sorted({t for ks in groups.values() for t in ks[:-1]})
     increments = [costs[0]] + [costs[i] - costs[i - 1] for i in deep]
