@@ -84,6 +84,8 @@ def flow_bounds_kw(scenario: Scenario) -> tuple[list[float], list[float]]:
 
     Import can never usefully exceed the load plus every storage asset charging at full power; export can
     never exceed solar plus every storage asset discharging at full power. Both are capped by the connection.
+    In the fractional dispatch these bounds are part of the model (the most the site can draw or inject while
+    importing or exporting), so they count only power that can exist.
     """
     n = scenario.steps
     charge = np.zeros(n)
@@ -92,10 +94,13 @@ def flow_bounds_kw(scenario: Scenario) -> tuple[list[float], list[float]]:
         charge += b.charge_max_kw
         discharge += b.discharge_max_kw
     for v in (vehicle_for_build(scenario, x) for x in scenario.vehicles):
-        for s in v.sessions:
-            frac = session_window(scenario.grid, s).fraction
+        covers = [session_window(scenario.grid, s).fraction for s in v.sessions]
+        for j, s in enumerate(v.sessions):
+            frac = covers[j]
+            if j + 1 < len(covers):  # a step shared with the next session is the next session's (vehicle.py)
+                frac = np.where(covers[j + 1] > 0, 0.0, frac)
             charge += v.charge_max_kw * frac
-            if v.v2g:
+            if v.v2g and s.arrive_soc_kwh >= v.soc_min_kwh:  # a car arriving below its reserve cannot discharge
                 discharge += v.discharge_max_kw * frac
     imp = np.minimum(scenario.connection.import_limit_kw, scenario.load_kw + charge)
     exp = np.minimum(scenario.connection.export_limit_kw, scenario.solar_kw + discharge)

@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "data" / "examples").glob("*.toml"))
+CORE_EXAMPLES = [ROOT / "data" / "examples" / f"{name}.toml" for name in ("leaf-xstorage", "leaf-no-v2g", "negative-prices")]
+"""The single-home 48 h x 30 min examples whose model the oracle encodes (no chargers, phases or demand charges)."""
 
 COST_ABS = 1e-6
 """Absolute tolerance on hand-solved costs [currency]."""
@@ -153,3 +155,73 @@ def close(a: float, b: float, rel: float = COST_REL, abs_: float = COST_ABS) -> 
 def example_path(request: pytest.FixtureRequest) -> Path:
     """Each shipped example scenario file."""
     return request.param
+
+
+def random_raw(seed: int, *, steps: int | None = None, step_minutes: int | None = None) -> dict[str, Any]:
+    """A random valid scenario dictionary (bounded size) for oracle and metamorphic tests.
+
+    Covers: export prices above import prices in some steps, negative prices, finite and infinite grid limits,
+    curtailable or not, 0-2 batteries (lossy, wear, reserves, end floors), 0-2 vehicles with 1-2 sessions
+    that may start before or end after the horizon, partly covered steps, minimum power, V2G and unreachable
+    targets.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    step_minutes = step_minutes or int(rng.choice([30, 60]))
+    n = steps or int(rng.integers(6, 17))
+    h = step_minutes / 60.0
+    imp = np.round(rng.uniform(-0.05, 0.4, n), 4)
+    exp = np.round(np.where(rng.random(n) < 0.25, imp + rng.uniform(0.0, 0.1, n), imp * rng.uniform(0.2, 0.9, n)), 4)
+    raw = make_raw(
+        import_price=imp.tolist(),
+        export_price=exp.tolist(),
+        load=np.round(rng.uniform(0.0, 2.0, n), 3).tolist(),
+        solar=np.round(np.maximum(0.0, rng.uniform(-2.0, 4.0, n)), 3).tolist(),
+        steps=n,
+        step_minutes=step_minutes,
+        import_limit_kw=float(rng.choice([6.0, 10.0, 1e3])) if rng.random() < 0.7 else None,
+        export_limit_kw=float(rng.choice([2.0, 5.0])) if rng.random() < 0.7 else None,
+        curtailable=bool(rng.random() < 0.6),
+        penalty=float(rng.choice([2.0, 10.0])),
+    )
+    batteries = []
+    for i in range(int(rng.integers(0, 3))):
+        cap = float(rng.choice([5.0, 10.0]))
+        soc = float(np.round(rng.uniform(0.0, cap), 2))
+        batteries.append(battery(
+            name=f"bat{i}", capacity_kwh=cap, soc_kwh=soc, soc_min_kwh=float(np.round(0.1 * cap * rng.integers(0, 3), 2)),
+            soc_max_kwh=cap, charge_max_kw=float(rng.choice([2.5, 5.0])), discharge_max_kw=float(rng.choice([2.5, 5.0])),
+            eta_charge=float(rng.choice([0.9, 0.95, 1.0])), eta_discharge=float(rng.choice([0.9, 0.95])),
+            degradation_cost_per_kwh=float(rng.choice([0.0, 0.02])),
+            end_soc_min_kwh=float(np.round(rng.uniform(0.0, cap), 2)),
+        ))
+    vehicles = []
+    horizon_h = n * h
+    for i in range(int(rng.integers(0, 3))):
+        sessions = []
+        t = float(rng.uniform(-1.0, 0.3 * horizon_h))
+        for _ in range(int(rng.integers(1, 3))):
+            arrive = round(t * 4) / 4 + float(rng.choice([0.0, 0.1, 1 / 3]))
+            if arrive >= horizon_h - 0.1:
+                break
+            depart = arrive + float(rng.uniform(0.6, 0.6 * horizon_h))
+            a_soc = float(np.round(rng.uniform(5.0, 30.0), 2))
+            sessions.append(session(arrive, depart, a_soc, float(np.round(a_soc + rng.uniform(-5.0, 25.0), 2))))
+            t = depart + float(rng.uniform(0.1, 2.0))
+            if t >= horizon_h:
+                break
+        v2g = bool(rng.random() < 0.5)
+        cmax = float(rng.choice([3.7, 7.4]))
+        vehicles.append(vehicle(
+            sessions, name=f"ev{i}", capacity_kwh=40.0, soc_min_kwh=float(rng.choice([0.0, 4.0, 8.0])),
+            soc_max_kwh=float(rng.choice([36.0, 40.0])), charge_max_kw=cmax,
+            charge_min_kw=float(rng.choice([0.0, 1.4])), discharge_max_kw=cmax if v2g else 0.0, v2g=v2g,
+            eta_charge=float(rng.choice([0.9, 1.0])), eta_discharge=float(rng.choice([0.9, 1.0])),
+            degradation_cost_per_kwh=float(rng.choice([0.0, 0.05])),
+        ))
+    if batteries:
+        raw["battery"] = batteries
+    if vehicles:
+        raw["vehicle"] = vehicles
+    return raw
