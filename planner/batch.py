@@ -515,10 +515,21 @@ META_KEY = b"planner.batch"
 """Parquet key-value metadata key holding a site's summary row (JSON)."""
 
 
-def _write_schedule(path: Path, staging: Path, schedule: pd.DataFrame, result: SiteResult) -> None:
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _write_schedule(path: Path, staging: Path, result_plan: Any, result: SiteResult) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    schedule = result_plan.schedule
     frame = schedule.copy()
     frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
     frame.index.name = "time"
@@ -526,7 +537,16 @@ def _write_schedule(path: Path, staging: Path, schedule: pd.DataFrame, result: S
     frame.insert(0, "site", result.site)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = dict(table.schema.metadata or {})
-    meta[META_KEY] = json.dumps(result.to_json()).encode()
+    plan_meta = {
+        "scenario_name": result_plan.scenario_name,
+        "currency": result_plan.currency,
+        "timezone": str(pd.DatetimeIndex(schedule.index).tz),
+        "reason": result_plan.reason,
+        "notes": list(result_plan.notes),
+        "shortfalls": [{k: _jsonable(v) for k, v in sf.items()} for sf in result_plan.shortfalls],
+        "kpis": {k: _jsonable(v) for k, v in result_plan.kpis.items()},
+    }
+    meta[META_KEY] = json.dumps({"result": result.to_json(), "plan": plan_meta}).encode()
     table = table.replace_schema_metadata(meta)
     _atomic_write(path, staging, lambda tmp: pq.write_table(table, tmp))
 
@@ -537,9 +557,43 @@ def read_site_result(path: Path) -> SiteResult | None:
 
     try:
         meta = pq.read_schema(path).metadata or {}
-        return SiteResult.from_json(json.loads(meta[META_KEY]))
+        return SiteResult.from_json(json.loads(meta[META_KEY])["result"])
     except Exception:  # noqa: BLE001 - any unreadable file counts as absent
         return None
+
+
+def load_site_plan(out_dir: str | Path, site: str) -> Any:
+    """Read one site's stored result back as a :class:`~planner.results.Plan`.
+
+    The schedule index is returned in the site's time zone, as :func:`planner.plan` gives it; shortfall
+    times are timestamps again.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the site has no stored schedule.
+    """
+    import pyarrow.parquet as pq
+
+    from planner.results import Plan
+
+    path = Path(out_dir) / "schedules" / f"{site_key(site)}.parquet"
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {})[META_KEY])
+    result, info = SiteResult.from_json(meta["result"]), meta["plan"]
+    frame = table.to_pandas().drop(columns=["site"]).set_index("time")
+    frame.index = pd.DatetimeIndex(frame.index).tz_convert(info["timezone"])
+    frame.index.name = "time"
+    shortfalls = [
+        {k: (pd.Timestamp(v) if k in ("arrive", "depart") and isinstance(v, str) else v) for k, v in sf.items()}
+        for sf in info["shortfalls"]
+    ]
+    return Plan(
+        scenario_name=info["scenario_name"], currency=info["currency"], schedule=frame,
+        costs=dict(result.costs), status=result.status, shortfalls=shortfalls,
+        kpis={k: (math.nan if v is None else v) for k, v in info["kpis"].items()},
+        solve_seconds=result.solve_seconds, reason=info["reason"], notes=list(info["notes"]),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -656,7 +710,7 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
         worker=worker,
         peak_rss_mb=_peak_rss_mb(),
     )
-    _write_schedule(schedule_path, staging, result_plan.schedule, result)
+    _write_schedule(schedule_path, staging, result_plan, result)
     with contextlib.suppress(FileNotFoundError):
         failed_path.unlink()
     return result
@@ -725,18 +779,16 @@ def _run_dask(
         shared = client.scatter(context, broadcast=True, hash=False)
         window = 4 * n_workers
         pending = iter(tasks)
-        futures = as_completed()
         names: dict[str, SiteTask] = {}
 
-        def submit(task: SiteTask) -> None:
+        def submit(task: SiteTask) -> Any:
             future = client.submit(plan_site, task, shared, key=f"plan-{context['run_id']}-{task.key}",
                                    pure=False)
             names[future.key] = task
-            futures.add(future)
+            return future
 
-        for task in (next(pending, None) for _ in range(window)):
-            if task is not None:
-                submit(task)
+        first = [submit(t) for t in (next(pending, None) for _ in range(window)) if t is not None]
+        futures = as_completed(first, loop=client.loop)
         for future in futures:
             task = names.pop(future.key)
             try:
@@ -747,7 +799,7 @@ def _run_dask(
             future.release()
             nxt = next(pending, None)
             if nxt is not None:
-                submit(nxt)
+                futures.add(submit(nxt))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -769,15 +821,34 @@ def _locked(path: Path, blocking: bool = True) -> Iterator[bool]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+STALE_UNLOCKED_STAGING_S = 3600.0
+"""Age after which a staging folder without a lock file is taken as abandoned [s]."""
+
+
 def _clean_stale_staging(staging_root: Path, own: str) -> None:
-    """Remove staging folders of runs that ended without cleaning up (their lock is free)."""
-    for lock in staging_root.glob("*.lock"):
-        run = lock.stem
+    """Remove staging folders of runs that ended without cleaning up (killed: their lock is free).
+
+    A run takes its lock before it creates its folder, so a folder whose lock is held belongs to a live run.
+    A folder without any lock file is removed only when it is old (its lock file may have been removed by a
+    cleaner racing the run's start).
+    """
+    now = time.time()
+    for entry in staging_root.iterdir():
+        run = entry.name[: -len(".lock")] if entry.name.endswith(".lock") else entry.name
         if run == own:
+            continue
+        lock = staging_root / f"{run}.lock"
+        folder = staging_root / run
+        if entry.is_dir() and not lock.exists():
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > STALE_UNLOCKED_STAGING_S:
+                    shutil.rmtree(entry, ignore_errors=True)
+            continue
+        if entry != lock:
             continue
         with _locked(lock, blocking=False) as free:
             if free:
-                shutil.rmtree(staging_root / run, ignore_errors=True)
+                shutil.rmtree(folder, ignore_errors=True)
                 with contextlib.suppress(FileNotFoundError):
                     lock.unlink()
 
@@ -1061,6 +1132,7 @@ __all__ = [
     "BatchProgress",
     "BatchResult",
     "SiteResult",
+    "load_site_plan",
     "read_schedules",
     "read_tasks",
     "register_cli",
