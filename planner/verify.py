@@ -277,6 +277,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         )
         recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost
         recomputed["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
+        if not scenario.solar_curtailable:
+            recomputed["forced_curtailment_penalty"] = scenario.shortfall_penalty_per_kwh * float(curtailed.sum() * h)
         for key, value in recomputed.items():
             got = plan.costs.get(key, 0.0)
             rep.checks += 1

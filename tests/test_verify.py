@@ -120,3 +120,15 @@ def test_fail_safe_plan_verifies_with_sessions_sharing_a_step():
     verify(sc, plan)
     assert plan.status == "fallback"
     assert plan.schedule["car_charge_kw"].tolist() == pytest.approx([4.0, 1.0, 3.0])
+
+
+def test_hidden_forced_curtailment_penalty_is_caught():
+    """Non-curtailable solar beyond the export limit is curtailed at the penalty; a plan that drops that
+    penalty from its costs (and its total) must fail."""
+    sc = make_scenario(import_price=[0.3], export_price=[0.1], load=[1.0], solar=[4.0], export_limit_kw=2.0,
+                       curtailable=False)
+    plan = solve(sc)
+    bad = copy.deepcopy(plan)
+    bad.costs["total"] -= bad.costs["forced_curtailment_penalty"]
+    bad.costs["forced_curtailment_penalty"] = 0.0
+    assert any(v.startswith("cost forced_curtailment_penalty") for v in _violations(sc, bad))
