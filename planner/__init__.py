@@ -9,9 +9,11 @@ Public API::
 
 from planner.api import plan
 from planner.batch import run_batch
+from planner.compare import compare_tariffs
 from planner.errors import Issue, PlannerError, ScenarioError, SolverError
 from planner.results import Plan
 from planner.scenario import Scenario, load_scenario, scenario_from_dict
+from planner.simulate import simulate
 from planner.timegrid import TimeGrid
 from planner.verify import VerificationError, verify
 
@@ -24,9 +26,11 @@ __all__ = [
     "SolverError",
     "TimeGrid",
     "VerificationError",
+    "compare_tariffs",
     "load_scenario",
     "plan",
     "run_batch",
     "scenario_from_dict",
+    "simulate",
     "verify",
 ]

@@ -280,7 +280,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
 
     The scenario's equipment is kept; its ``[load]`` and ``[solar]`` CSVs are re-read over the simulated
-    period (plus ``history_days`` before it and two days after), and its sessions become the true sessions
+    period (plus ``history_days`` before it and up to two days after, cut where the CSVs end), and its sessions become the true sessions
     (fixed arrival SoC).
     """
     import tomllib
@@ -295,17 +295,22 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     tz = template.grid.timezone
     step = template.grid.step_minutes
     begin = pd.Timestamp(start, tz="UTC") - pd.Timedelta(days=history_days)
-    steps = (days + history_days + 2) * 1440 // step
-    grid = TimeGrid(begin, step, steps, tz)
-    series = {}
+    end = begin + pd.Timedelta(days=days + history_days + 2)
+    frames = {}
     for key in ("load", "solar"):
         table = raw.get(key, {})
         if "csv" not in table:
             raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
-        frame = read_series_csv((path.parent / table["csv"]).resolve())
+        frames[key] = read_series_csv((path.parent / table["csv"]).resolve())
+        end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
+    grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
+    series = {}
+    for key in ("load", "solar"):
+        table = raw.get(key, {})
+        frame = frames[key]
         column = table.get("column", frame.columns[0])
         scale = float(table.get("scale", 1.0)) * float(table.get("kwp", 1.0))
-        series[key] = align_series(frame[column].dropna(), grid, f"{key}.csv") * scale
+        series[key] = align_series(frame[column].dropna(), grid, f"{key}.csv")[0] * scale
     sessions = {
         v.name: tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
                       for s in v.sessions)
@@ -319,7 +324,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    site = site_from_scenario(args.scenario, args.start, args.days)
+    history = 8 if args.forecast == "realistic" else 0
+    site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
     tariffs = [t for t in args.tariffs.split(",") if t]
     strategies = [s for s in args.strategies.split(",") if s]
     with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:

@@ -1,0 +1,85 @@
+"""Tariff/strategy comparison table, report files, CLI and the study's smoke run."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.cli import main
+from planner.compare import compare_tariffs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _study():
+    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    site = _study().build_site("2023-07-10", 2)
+    out = tmp_path_factory.mktemp("report")
+    result = compare_tariffs(site, ["flat", "agile"], ["charge_on_arrival", "optimal_v2g_wear"],
+                             start="2023-07-10", days=2, km_per_kwh=6.0, out=out)
+    return result, out
+
+
+def test_table_terms_add_up(comparison):
+    result, _ = comparison
+    table = result.table
+    assert len(table) == 4
+    wear = table[[c for c in table.columns if c.startswith("wear_")]].sum(axis=1)
+    recomputed = (table.import_cost - table.export_revenue + table.standing_charge + table.demand_charge + wear)
+    np.testing.assert_allclose(table.net_cost, recomputed, atol=1e-9)
+    ref = table[(table.tariff == "flat") & (table.strategy == "charge_on_arrival")]
+    assert float(ref.saving_vs_reference.iloc[0]) == 0.0
+    np.testing.assert_allclose(table.saving_vs_reference, float(ref.net_cost.iloc[0]) - table.net_cost)
+    # cost per 100 km = net cost / (driving kWh x km/kWh / 100)
+    run = result.results[("agile", "optimal_v2g_wear")]
+    row = table[(table.tariff == "agile") & (table.strategy == "optimal_v2g_wear")].iloc[0]
+    assert row.cost_per_100km == pytest.approx(run.totals["net_cost"] / (run.totals["drive_kwh"] * 6.0 / 100))
+    # flat tariff: the standing charge is two days at 0.5475 GBP/day
+    flat = table[table.tariff == "flat"]
+    np.testing.assert_allclose(flat.standing_charge, 2 * 0.5475)
+
+
+def test_report_files(comparison):
+    result, out = comparison
+    for name in ("comparison.csv", "comparison.md", "monthly_net_cost.csv", "monthly_net_cost.png", "typical_week.png"):
+        assert (out / name).stat().st_size > 0, name
+    text = (out / "comparison.md").read_text()
+    assert "| agile | optimal_v2g_wear |" in text
+    monthly = result.monthly_net_cost()
+    np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy())
+
+
+def test_cli_compare_on_example_scenario(tmp_path, capsys):
+    code = main(["compare", str(ROOT / "data" / "examples" / "leaf-xstorage.toml"), "--tariffs", "flat,go",
+                 "--strategies", "charge_on_arrival,optimal", "--start", "2023-01-16", "--days", "1",
+                 "--forecast", "perfect", "--out", str(tmp_path)])
+    assert code == 0
+    assert "| go | optimal |" in capsys.readouterr().out
+    assert (tmp_path / "comparison.csv").is_file()
+
+
+def test_cli_compare_rejects_unknown_strategy(tmp_path):
+    code = main(["compare", str(ROOT / "data" / "examples" / "leaf-xstorage.toml"), "--strategies", "magic",
+                 "--start", "2023-01-16", "--days", "1", "--forecast", "perfect"])
+    assert code == 2
+
+
+@pytest.mark.slow
+def test_study_smoke_run(tmp_path):
+    """``benchmarks/tariff_comparison.py --days 3`` runs end to end and writes its report."""
+    code = _study().main(["--days", "3", "--tariffs", "flat,agile,intelligent-flux-v2g",
+                          "--strategies", "charge_on_arrival,cheapest_hours,optimal_v2g_wear",
+                          "--out", str(tmp_path)])
+    assert code == 0
+    text = (tmp_path / "comparison.md").read_text()
+    assert "intelligent-flux-v2g" in text and "Made by:" in text
