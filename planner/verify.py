@@ -188,6 +188,9 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                f"{b.name} discharge outside [0, {b.discharge_max_kw}]", d)
         if dispatch == "setpoint":
             report((c > TOL_KW) & (d > TOL_KW), f"{b.name} charges and discharges in the same step")
+        elif b.charge_max_kw > 0 and b.discharge_max_kw > 0:  # fractions of the step spent charging/discharging
+            busy = c / b.charge_max_kw + d / b.discharge_max_kw
+            report(busy > 1 + 1e-6, f"{b.name} charges and discharges for more than the whole step", busy)
         expected = b.soc_kwh + np.cumsum(b.eta_charge * c * h - d * h / b.eta_discharge)
         report(np.abs(expected - soc) > TOL_KWH, f"{b.name} SoC does not follow its dynamics", soc - expected)
         lo, hi = min(b.soc_min_kwh, b.soc_kwh), max(b.soc_max_kwh, b.soc_kwh)
@@ -214,6 +217,10 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             if v.charge_min_kw > 0:
                 report((c > TOL_KW) & (c < v.charge_min_kw * frac - TOL_KW),
                        f"{v.name} charges below charge_min_kw x plugged fraction", c)
+        elif v.v2g and v.charge_max_kw > 0 and v.discharge_max_kw > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                busy = np.where(frac > 0, c / (v.charge_max_kw * frac) + d / (v.discharge_max_kw * frac), 0.0)
+            report(busy > 1 + 1e-6, f"{v.name} charges and discharges for more than the plugged time", busy)
         penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
         for j, s in enumerate(v.sessions):
             target, first, last, _inside = _session_target(grid, s)

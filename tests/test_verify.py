@@ -132,3 +132,20 @@ def test_hidden_forced_curtailment_penalty_is_caught():
     bad.costs["total"] -= bad.costs["forced_curtailment_penalty"]
     bad.costs["forced_curtailment_penalty"] = 0.0
     assert any(v.startswith("cost forced_curtailment_penalty") for v in _violations(sc, bad))
+
+
+def test_fractional_plan_cannot_charge_and_discharge_for_more_than_the_step():
+    """In the fractional dispatch charge/charge_max + discharge/discharge_max <= 1 (time shares of one step):
+    a battery charging at 5 kW and discharging at 1.25 kW in the same hour is caught."""
+    bat = battery(soc_kwh=10.0, eta_charge=0.5, eta_discharge=0.5)
+    sc = make_scenario(import_price=[-1.0], export_price=[-2.0], batteries=[bat])
+    plan = solve(sc, dispatch="fractional")
+    verify(sc, plan, dispatch="fractional")
+    bad = copy.deepcopy(plan)
+    _set(bad, "bat_charge_kw", 0, 5.0)
+    _set(bad, "bat_discharge_kw", 0, 1.25)
+    _set(bad, "grid_import_kw", 0, 3.75)
+    bad.costs["import_cost"] = -3.75
+    bad.costs["total"] = -3.75
+    found = check(sc, bad, dispatch="fractional")
+    assert any("more than the whole step" in v for v in found), found
