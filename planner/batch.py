@@ -614,7 +614,10 @@ def _install_series_cache() -> None:
         return
     import planner.scenario as scenario_module
 
-    original = scenario_module.read_series_csv
+    original = getattr(scenario_module, "read_series_csv", None)
+    if original is None:  # the reader changed: plan without the cache rather than fail
+        _CACHE_INSTALLED = True
+        return
 
     def cached(path: Path) -> pd.DataFrame:
         st = Path(path).stat()
