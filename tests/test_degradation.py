@@ -410,3 +410,30 @@ def test_cycle_depth_wear_reduces_v2g_on_the_real_example_and_reports_a_recomput
     assert reported == pytest.approx(again, rel=1e-6, abs=1e-7)
     assert worn.kpis["leaf_equivalent_full_cycles"] == pytest.approx(
         worn.kpis["leaf_throughput_kwh"] / (2 * spec.capacity_kwh))
+
+
+def test_verify_accepts_cycle_depth_wear_only_between_least_cost_and_the_solver_gap():
+    """verify recomputes the least cycle-depth cost of the schedule: reporting less is an error; reporting
+    more is allowed up to the plan's proven gap (gap x objective), as a gap-optimal solver may leave the
+    segment allocation slightly worse than the best for its own schedule."""
+    import dataclasses
+
+    from planner.verify import VerificationError, verify
+
+    sc = make_scenario(
+        import_price=[0.40, 0.10, 0.40, 0.10], load=5.0, export_limit_kw=0.0,
+        batteries=[battery(soc_kwh=10.0, end_soc_min_kwh=10.0, charge_max_kw=10.0, degradation=TWO_SEGMENTS)],
+    )
+    p = solve(sc)
+
+    def shifted(delta: float, gap: float) -> planner.Plan:
+        costs = dict(p.costs)
+        for key in ("degradation_cost_bat", "degradation_cost", "total"):
+            costs[key] += delta
+        return dataclasses.replace(p, costs=costs, solver={"gap": gap, "objective": 2.5})
+
+    verify(sc, shifted(0.02, 0.01))  # 0.02 above the least cost, within 0.01 x 2.5
+    with pytest.raises(VerificationError, match="degradation_cost_bat"):
+        verify(sc, shifted(0.05, 0.01))
+    with pytest.raises(VerificationError, match="degradation_cost_bat"):
+        verify(sc, shifted(-0.01, 0.01))
