@@ -264,9 +264,9 @@ def check_fields(fields: dict[str, Any], kind: str, prefix: str = "fields") -> l
 
 
 def scenario_fields(name: str, kind: str) -> dict[str, Any]:
-    """Scenario fields of catalogue entry ``name`` for an asset of ``kind`` (``battery`` or ``vehicle``).
+    """Scenario fields of catalogue entry ``name`` for an asset of ``kind`` (``battery``, ``vehicle``, ``charger``).
 
-    Returns the entry's ``[fields]`` plus a ``degradation`` table holding its wear parameters; a scenario
+    Returns the entry's ``[fields]`` plus (storage) a ``degradation`` table holding its wear parameters; a scenario
     merges its own fields over these (explicit fields win). ``usable_capacity_kwh`` is left out when it
     equals ``capacity_kwh`` so that it follows a capacity the scenario overrides.
 
@@ -283,6 +283,8 @@ def scenario_fields(name: str, kind: str) -> dict[str, Any]:
             [Issue("model", name, f"a {kind} entry (this is a {entry.kind}); e.g. {close or names}")]
         )
     out: dict[str, Any] = dict(entry.fields)
+    if kind == "charger":
+        return out
     degradation = {k: v for k, v in entry.degradation.items() if k != "currency"}
     if degradation.get("usable_capacity_kwh") == out.get("capacity_kwh"):
         degradation.pop("usable_capacity_kwh", None)

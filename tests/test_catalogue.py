@@ -175,3 +175,14 @@ def test_cli_models_show_and_unknown_name(capsys):
     assert "discharge_max_kw = 11.04" in out and "LiFePO4" in out and "segment costs" in out
     assert main(["models", "show", "powerwall3"]) == 2
     assert "tesla-powerwall-3" in capsys.readouterr().err
+
+
+def test_scenario_fields_for_each_kind():
+    from planner.catalogue import scenario_fields
+
+    assert scenario_fields("wallbox-quasar", "charger") == {"charge_max_kw": 7.4, "discharge_max_kw": 7.4, "v2g": True}
+    leaf = scenario_fields("nissan-leaf-40", "vehicle")
+    assert leaf["capacity_kwh"] == 39.0 and "usable_capacity_kwh" not in leaf["degradation"]
+    assert leaf["degradation"]["replacement_cost"] == 3900.0 and "currency" not in leaf["degradation"]
+    with pytest.raises(ScenarioError, match="a battery entry"):
+        scenario_fields("nissan-leaf-40", "battery")
