@@ -205,7 +205,7 @@ def random_raw(seed: int, *, steps: int | None = None, step_minutes: int | None 
             arrive = round(t * 4) / 4 + float(rng.choice([0.0, 0.1, 1 / 3]))
             if arrive >= horizon_h - 0.1:
                 break
-            depart = arrive + float(rng.uniform(0.6, 0.6 * horizon_h))
+            depart = max(arrive + float(rng.uniform(0.6, 0.6 * horizon_h)), 0.5)
             a_soc = float(np.round(rng.uniform(5.0, 30.0), 2))
             sessions.append(session(arrive, depart, a_soc, float(np.round(a_soc + rng.uniform(-5.0, 25.0), 2))))
             t = depart + float(rng.uniform(0.1, 2.0))

@@ -91,3 +91,29 @@ def test_schedule_csv_has_the_design_columns_and_can_be_rechecked(path, tmp_path
     energy = float(((frame["import_price_per_kwh"] * frame["grid_import_kw"]).sum()
                     - (frame["export_price_per_kwh"] * frame["grid_export_kw"]).sum()) * h)
     assert energy == pytest.approx(plan.costs["import_cost"] - plan.costs["export_revenue"], abs=1e-6)
+
+
+def test_same_scenario_gives_the_same_plan():
+    """Determinism (DESIGN.md section 5): two runs give identical schedules and costs."""
+    scenario = planner.load_scenario(CORE_EXAMPLES[0])
+    first = planner.plan(scenario, allow_fallback=False)
+    second = planner.plan(scenario, allow_fallback=False)
+    verify(scenario, first)
+    pd.testing.assert_frame_equal(first.schedule, second.schedule)
+    assert first.costs == second.costs
+
+
+def test_a_day_with_a_clock_change_has_46_half_hours_and_plans():
+    """Europe/London on 2025-03-30 (clocks go forward): 23 local hours = 46 steps of equal physical length;
+    the schedule index is tz-aware local time and 1 kW of load costs 23 h x price."""
+    from conftest import make_raw
+
+    raw = make_raw(import_price=0.2, load=1.0, steps=46, step_minutes=30, start="2025-03-30T00:00:00+00:00")
+    raw["horizon"]["timezone"] = "Europe/London"
+    scenario = planner.scenario_from_dict(raw)
+    plan = planner.plan(scenario, allow_fallback=False)
+    verify(scenario, plan)
+    idx = plan.schedule.index
+    assert str(idx.tz) == "Europe/London"
+    assert idx[0].hour == 0 and idx[2].hour == 2  # 01:00 local does not exist that day
+    assert plan.costs["total"] == pytest.approx(23 * 0.2)
