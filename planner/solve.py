@@ -1,14 +1,23 @@
 """The only module that talks to HiGHS.
 
-The model is handed to HiGHS through Pyomo's persistent HiGHS interface (``set_instance``), then solved
-with highspy directly:
+The built Pyomo model is compiled to arrays (:mod:`planner.standard_form`) and handed to HiGHS in one call
+(``passModel``). Every HiGHS run goes through :func:`run_highs`. The solve strategy (``lp_first``, the
+default):
 
-1. **LP first.** When the model has binaries, its LP relaxation is solved (the floor any exact method pays).
-   Each binary is then set to what its indicator says (a binary ``is_charging`` is 1 exactly when its
-   ``charge_kw`` is positive), the binaries are fixed, and the LP is re-solved. If that completion's
-   objective is within ``mip_rel_gap`` of the relaxation's, it is a proven (gap-)optimal MILP solution:
-   relaxation <= MILP optimum <= completion.
-2. **MILP otherwise**, with the remaining time limit, relative gap, fixed seed and thread count.
+1. **LP relaxation.** Every binary is made continuous in ``[0, 1]`` and the LP is solved; its objective is
+   a lower bound of the MILP optimum (the floor any exact method pays).
+2. **Integral completion.** Each binary of a :attr:`BuiltModel.binary_links` pair is set to what its
+   indicator says (``is_charging = 1`` exactly when ``charge_kw > 0``) and every row is re-checked with
+   those values. When all rows hold, the completion is a feasible MILP solution with the LP's objective,
+   hence optimal. This is the common case: most binaries of a setpoint model never bind.
+3. **Branching only where the completion fails** (a small branch and bound over warm-started LPs): a node
+   fixes some binaries; its LP bound prunes it against the incumbent; a node whose completion holds gives an
+   incumbent equal to its bound; otherwise it branches on a binary of the most violated row. At the root the
+   binaries are also fixed to the completion and the LP re-solved, which gives an early incumbent. The
+   search stops when ``(incumbent - best open bound) / |incumbent| <= mip_rel_gap``: the plan is proven
+   optimal within the gap, exactly as from a MILP solver.
+4. **HiGHS MILP** when the search exceeds :data:`MAX_NODES`, with the incumbent as a start solution and the
+   remaining time limit (also the path taken with ``lp_first=False`` or binaries without links).
 
 A solution is read only when HiGHS reports a primal-feasible one; otherwise the outcome says so and no
 values are returned (never a plausible-looking zero plan).
@@ -16,6 +25,7 @@ values are returned (never a plausible-looking zero plan).
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +34,30 @@ import highspy
 import numpy as np
 
 from planner.build import BuiltModel
+from planner.standard_form import StandardForm, compile_model
 
 INDICATOR_TOL_KW = 1e-7
 """An indicator variable above this [kW] sets its binary to 1."""
+
+ROW_TOL = 1e-6
+"""Absolute tolerance [row units] when re-checking rows with completed binaries."""
+
+MAX_NODES = 40
+"""Nodes of the LP branch and bound before the search hands over to the HiGHS MILP."""
+
+MAX_ROOT_BRANCH_CANDIDATES = 8
+"""When more binaries than this sit in rows the root completion violates, go to the HiGHS MILP at once."""
+
+MIP_OPTIONS: dict[str, Any] = {
+    "presolve": "off",
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+}
+"""HiGHS options for the MILP path, chosen by measurement (docs/performance.md)."""
+
+_KOPT = highspy.HighsModelStatus.kOptimal
+_KINFEAS = highspy.HighsModelStatus.kInfeasible
+_KTIME = highspy.HighsModelStatus.kTimeLimit
 
 
 @dataclass(frozen=True)
@@ -44,7 +75,8 @@ class SolveOptions:
     random_seed : int
         HiGHS random seed.
     lp_first : bool
-        Try the LP relaxation and its integral completion before branch and bound.
+        Solve the LP relaxation first and branch only where its integral completion fails (module
+        docstring); ``False`` hands the MILP to HiGHS directly.
     """
 
     time_limit_s: float = 10.0
@@ -69,9 +101,18 @@ class SolveOutcome:
     gap : float
         Relative gap between objective and bound.
     method : str
-        ``lp`` (relaxation already integral), ``lp_completion`` or ``mip``.
+        ``lp`` (no binaries), ``lp_completion`` (the relaxation's completion held at the root),
+        ``lp_branching`` (the LP branch and bound closed the gap) or ``mip`` (HiGHS MILP).
     message : str
         HiGHS model status text.
+    nodes : int
+        Branch-and-bound nodes (LP nodes of the own search, plus HiGHS nodes when it was used).
+    binaries : int
+        Binary columns of the model.
+    branched : int
+        Distinct binaries the search branched on (those that can change the optimum in this instance).
+    handover_seconds, solve_seconds, lp_seconds : float
+        Compile + pass to HiGHS, everything after that, and the root LP relaxation alone [s].
     """
 
     status: str
@@ -82,6 +123,7 @@ class SolveOutcome:
     message: str = ""
     nodes: int = 0
     binaries: int = 0
+    branched: int = 0
     handover_seconds: float = 0.0
     solve_seconds: float = 0.0
     lp_seconds: float = 0.0
@@ -103,119 +145,341 @@ class SolveOutcome:
         return float(self.col_values[col])
 
 
-def _rel_gap(objective: float, bound: float) -> float:
+def rel_gap(objective: float, bound: float) -> float:
+    """``max(0, objective - bound) / max(|objective|, 1e-9)``; ``inf`` when either is not finite."""
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("inf")
     return max(0.0, objective - bound) / max(abs(objective), 1e-9)
 
 
-def solve_model(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
-    """Hand ``built`` to HiGHS and solve it (see the module docstring)."""
-    from pyomo.contrib.solver.solvers.highs import Highs
+def run_highs(h: highspy.Highs, time_limit_s: float) -> highspy.HighsModelStatus:
+    """Run HiGHS once on the model it holds, with a time limit [s]; return its model status.
 
-    options = options or SolveOptions()
-    t0 = time.perf_counter()
-    opt = Highs()
-    opt.set_instance(built.model)
-    h: highspy.Highs = opt._solver_model
-    var_map: dict[int, int] = dict(opt._pyomo_var_to_solver_var_map)
-    handover = time.perf_counter() - t0
+    Every HiGHS run of the planner goes through this function.
+    """
+    h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
+    h.run()
+    return h.getModelStatus()
+
+
+def highs_from_form(sf: StandardForm, options: SolveOptions, integer: np.ndarray | None = None) -> highspy.Highs:
+    """A silent HiGHS instance holding ``sf`` (``integer`` overrides which columns are integer)."""
+    h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", int(options.random_seed))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    try:
-        outcome = _run(h, built, var_map, options)
-    finally:
-        opt._solver_model = None
-        del opt
+    lp = highspy.HighsLp()
+    lp.num_col_ = sf.num_cols
+    lp.num_row_ = sf.num_rows
+    lp.col_cost_ = sf.cost
+    lp.col_lower_ = sf.col_lower
+    lp.col_upper_ = sf.col_upper
+    lp.row_lower_ = sf.row_lower
+    lp.row_upper_ = sf.row_upper
+    lp.offset_ = sf.offset
+    mat = lp.a_matrix_
+    mat.format_ = highspy.MatrixFormat.kRowwise
+    mat.num_col_ = sf.num_cols
+    mat.num_row_ = sf.num_rows
+    mat.start_ = sf.a_start
+    mat.index_ = sf.a_index
+    mat.value_ = sf.a_value
+    integer = sf.integer if integer is None else integer
+    if integer.any():
+        kint, kcon = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        lp.integrality_ = [kint if flag else kcon for flag in integer]
+    h.passModel(lp)
+    return h
+
+
+def solve_model(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
+    """Compile ``built``, hand it to HiGHS and solve it (see the module docstring)."""
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    sf = compile_model(built.model)
+    links = link_columns(built, sf)
+    h = highs_from_form(sf, options, np.zeros(sf.num_cols, dtype=bool) if options.lp_first else None)
+    handover = time.perf_counter() - t0
+    outcome = solve_form(h, sf, links, options)
     outcome.handover_seconds = handover
-    outcome.var_map = var_map
     return outcome
 
 
-def _run(h: highspy.Highs, built: BuiltModel, var_map: dict[int, int], options: SolveOptions) -> SolveOutcome:
+def link_columns(built: BuiltModel, sf: StandardForm) -> tuple[np.ndarray, np.ndarray]:
+    """Column arrays ``(binary, indicator)`` of the model's binary links (indicator -1 when absent)."""
+    pairs = [(sf.col_of[id(b)], sf.col_of.get(id(i), -1)) for b, i in built.binary_links if id(b) in sf.col_of]
+    if not pairs:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    arr = np.array(pairs, dtype=np.int64)
+    return arr[:, 0].astype(np.int32), arr[:, 1]
+
+
+def solve_form(
+    h: highspy.Highs,
+    sf: StandardForm,
+    links: tuple[np.ndarray, np.ndarray],
+    options: SolveOptions,
+) -> SolveOutcome:
+    """Solve the model held by ``h`` (built from ``sf``) with the strategy of the module docstring.
+
+    With ``options.lp_first`` the instance must hold the model with every column continuous; it is left so
+    (bounds restored) when the function returns, which lets :mod:`planner.reuse` re-solve it.
+    """
     t_start = time.perf_counter()
-    links = [
-        (var_map[id(b)], var_map.get(id(ind)))
-        for b, ind in built.binary_links
-        if id(b) in var_map
-    ]
-    lp = h.getLp()
-    integrality = np.asarray(lp.integrality_, dtype=int) if len(lp.integrality_) else np.zeros(0, int)
-    n_binaries = int(np.count_nonzero(integrality)) if integrality.size else 0
+    deadline = t_start + options.time_limit_s
+    n_bin = int(np.count_nonzero(sf.integer))
+    bcols, icols = links
+    linked_all = n_bin == 0 or np.array_equal(np.sort(bcols), np.flatnonzero(sf.integer))
+    if options.lp_first and linked_all:
+        search = _LinkedSearch(h, sf, bcols, icols, options, deadline)
+        outcome = search.run()
+        if outcome is not None:
+            outcome.binaries = n_bin
+            outcome.solve_seconds = time.perf_counter() - t_start
+            outcome.var_map = sf.col_of
+            return outcome
+        incumbent, nodes, lp_seconds, branched = search.incumbent, search.nodes, search.lp_seconds, len(search.branched)
+        search.restore()
+    else:
+        incumbent, nodes, lp_seconds, branched = None, 0, 0.0, 0
+    outcome = _mip(h, sf, options, deadline, incumbent)
+    outcome.nodes += nodes
+    outcome.binaries = n_bin
+    outcome.branched = branched
+    outcome.lp_seconds = lp_seconds
+    outcome.solve_seconds = time.perf_counter() - t_start
+    outcome.var_map = sf.col_of
+    return outcome
 
-    def remaining() -> float:
-        return max(options.time_limit_s - (time.perf_counter() - t_start), 1e-3)
 
-    lp_seconds = 0.0
-    if n_binaries and options.lp_first:
-        h.setOptionValue("solve_relaxation", True)
-        h.setOptionValue("time_limit", remaining())
+def _mip(
+    h: highspy.Highs, sf: StandardForm, options: SolveOptions, deadline: float, start: np.ndarray | None
+) -> SolveOutcome:
+    """Plain HiGHS MILP on ``sf`` (integrality restored), optionally from a start solution."""
+    int_cols = np.flatnonzero(sf.integer).astype(np.int32)
+    kint = highspy.HighsVarType.kInteger
+    if int_cols.size:
+        h.changeColsIntegrality(int_cols.size, int_cols, np.full(int_cols.size, kint))
+    for key, value in MIP_OPTIONS.items():
+        h.setOptionValue(key, value)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(start)
+        sol.value_valid = True
+        h.setSolution(sol)
+    try:
+        status = run_highs(h, deadline - time.perf_counter())
+        info = h.getInfo()
+        message = h.modelStatusToString(status)
+        if info.primal_solution_status != 2:
+            return SolveOutcome("failed", message=message)
+        obj = info.objective_function_value
+        if int_cols.size:
+            bound, nodes = info.mip_dual_bound, int(info.mip_node_count)
+        else:
+            bound, nodes = obj, 0
+        gap = rel_gap(obj, bound)
+        state = "optimal" if status == _KOPT else "time_limit" if status == _KTIME else "failed"
+        x = np.asarray(h.getSolution().col_value)
+        return SolveOutcome(
+            state, obj, bound, gap, "mip" if int_cols.size else "lp", message, nodes,
+            col_values=x if state != "failed" else None,
+        )
+    finally:
+        h.setOptionValue("presolve", "choose")
+        h.setOptionValue("mip_heuristic_run_rins", True)
+        h.setOptionValue("mip_heuristic_run_rens", True)
+        if int_cols.size:
+            kcon = highspy.HighsVarType.kContinuous
+            h.changeColsIntegrality(int_cols.size, int_cols, np.full(int_cols.size, kcon))
+
+
+class _LinkedSearch:
+    """LP branch and bound over the linked binaries (steps 1-3 of the module docstring)."""
+
+    def __init__(
+        self,
+        h: highspy.Highs,
+        sf: StandardForm,
+        bcols: np.ndarray,
+        icols: np.ndarray,
+        options: SolveOptions,
+        deadline: float,
+    ) -> None:
+        self.h = h
+        self.sf = sf
+        self.bcols = bcols
+        self.icols = icols
+        self.options = options
+        self.deadline = deadline
+        self.lower = sf.col_lower[bcols].copy()
+        self.upper = sf.col_upper[bcols].copy()
+        self.pos = {int(c): k for k, c in enumerate(bcols)}
+        # rows that hold a linked binary, and the row of each nonzero
+        self.row_of_nz = np.repeat(np.arange(sf.num_rows), np.diff(sf.a_start))
+        self.is_bin = np.zeros(sf.num_cols, dtype=bool)
+        self.is_bin[bcols] = True
+        self.incumbent: np.ndarray | None = None
+        self.incumbent_obj = np.inf
+        self.nodes = 0
+        self.lp_seconds = 0.0
+        self.branched: set[int] = set()
+        self.fixed_now: dict[int, float] = {}
+
+    # -- LP nodes -------------------------------------------------------------------------------------
+    def _apply(self, fixed: dict[int, float]) -> None:
+        lo = self.lower.copy()
+        up = self.upper.copy()
+        for col, val in fixed.items():
+            k = self.pos[col]
+            lo[k] = up[k] = val
+        self.h.changeColsBounds(self.bcols.size, self.bcols, lo, up)
+        self.fixed_now = fixed
+
+    def restore(self) -> None:
+        """Give every binary its model bounds back."""
+        if self.bcols.size:
+            self.h.changeColsBounds(self.bcols.size, self.bcols, self.lower, self.upper)
+
+    def _solve_lp(self) -> tuple[str, float, np.ndarray | None]:
+        status = run_highs(self.h, self.deadline - time.perf_counter())
+        if status == _KOPT:
+            return "ok", self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().col_value)
+        if status == _KINFEAS:
+            return "infeasible", np.inf, None
+        if status == _KTIME:
+            return "time", np.inf, None
+        return "other", np.inf, None
+
+    def _complete(self, x: np.ndarray, fixed: dict[int, float]) -> np.ndarray:
+        """``x`` with every binary set from its indicator (fixed binaries keep their value)."""
+        ind = np.where(self.icols >= 0, x[np.maximum(self.icols, 0)], 0.0)
+        y = (ind > INDICATOR_TOL_KW).astype(float)
+        for col, val in fixed.items():
+            y[self.pos[col]] = val
+        xc = x.copy()
+        xc[self.bcols] = y
+        return xc
+
+    def _violation(self, xc: np.ndarray) -> np.ndarray:
+        act = self.sf.row_activity(xc)
+        return np.maximum(self.sf.row_lower - act, act - self.sf.row_upper)
+
+    def _candidates(self, viol: np.ndarray, fixed: dict[int, float]) -> list[tuple[float, int]]:
+        bad_rows = viol > ROW_TOL
+        nz = bad_rows[self.row_of_nz] & self.is_bin[self.sf.a_index]
+        return [(float(viol[r]), int(c)) for r, c in zip(self.row_of_nz[nz], self.sf.a_index[nz], strict=True)
+                if int(c) not in fixed]
+
+    def _branch_col(self, viol: np.ndarray, fixed: dict[int, float]) -> int | None:
+        cand = self._candidates(viol, fixed)
+        return max(cand)[1] if cand else None
+
+    def _objective(self, x: np.ndarray) -> float:
+        return float(self.sf.cost @ x + self.sf.offset)
+
+    def _gap_closed(self, bound: float) -> bool:
+        return rel_gap(self.incumbent_obj, bound) <= self.options.mip_rel_gap
+
+    def _accept(self, xc: np.ndarray) -> None:
+        obj = self._objective(xc)
+        if obj < self.incumbent_obj:
+            self.incumbent_obj = obj
+            self.incumbent = xc
+
+    # -- search ---------------------------------------------------------------------------------------
+    def run(self) -> SolveOutcome | None:
+        """The outcome, or ``None`` when the HiGHS MILP must take over."""
         t_lp = time.perf_counter()
-        h.run()
-        lp_seconds = time.perf_counter() - t_lp
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            bound = h.getInfo().objective_function_value
-            x = np.asarray(h.getSolution().col_value)
-            bcols = np.array([b for b, _ in links], dtype=np.int32)
-            icols = np.array([i if i is not None else -1 for _, i in links], dtype=np.int64)
-            ind_vals = np.where(icols >= 0, x[np.maximum(icols, 0)], 0.0)
-            y = (ind_vals > INDICATOR_TOL_KW).astype(float)
-            already_integral = bool(np.all(np.abs(x[bcols] - y) < 1e-9)) if len(bcols) else True
-            unlinked = np.setdiff1d(np.flatnonzero(integrality), bcols)
-            if unlinked.size == 0:
-                if already_integral:
-                    h.setOptionValue("solve_relaxation", False)
-                    return SolveOutcome(
-                        "optimal", bound, bound, 0.0, "lp", "Optimal", 0, n_binaries,
-                        lp_seconds=lp_seconds, solve_seconds=time.perf_counter() - t_start, col_values=x,
-                    )
-                lower = np.asarray(lp.col_lower_)[bcols].copy()
-                upper = np.asarray(lp.col_upper_)[bcols].copy()
-                h.changeColsBounds(len(bcols), bcols, y, y)
-                h.setOptionValue("time_limit", remaining())
-                h.run()
-                if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                    obj = h.getInfo().objective_function_value
-                    gap = _rel_gap(obj, bound)
-                    if gap <= options.mip_rel_gap:
-                        x2 = np.asarray(h.getSolution().col_value)
-                        h.changeColsBounds(len(bcols), bcols, lower, upper)
-                        h.setOptionValue("solve_relaxation", False)
-                        return SolveOutcome(
-                            "optimal", obj, bound, gap, "lp_completion", "Optimal", 0, n_binaries,
-                            lp_seconds=lp_seconds, solve_seconds=time.perf_counter() - t_start,
-                            col_values=x2,
-                        )
-                h.changeColsBounds(len(bcols), bcols, lower, upper)
-        h.setOptionValue("solve_relaxation", False)
+        state, root_bound, x = self._solve_lp()
+        self.lp_seconds = time.perf_counter() - t_lp
+        self.nodes = 1
+        if state == "infeasible":
+            return SolveOutcome("failed", message="Infeasible", nodes=1, lp_seconds=self.lp_seconds)
+        if state != "ok":
+            return None
+        assert x is not None
+        if self.bcols.size == 0:
+            return SolveOutcome("optimal", root_bound, root_bound, 0.0, "lp", "Optimal", 1, col_values=x,
+                                lp_seconds=self.lp_seconds)
+        xc = self._complete(x, {})
+        viol = self._violation(xc)
+        if viol.max(initial=0.0) <= ROW_TOL:
+            obj = self._objective(xc)
+            if rel_gap(obj, root_bound) <= self.options.mip_rel_gap:
+                return SolveOutcome("optimal", obj, root_bound, rel_gap(obj, root_bound), "lp_completion",
+                                    "Optimal", 1, col_values=xc, lp_seconds=self.lp_seconds)
+        # root heuristic: fix every binary to the completion and re-solve
+        y = xc[self.bcols]
+        self.h.changeColsBounds(self.bcols.size, self.bcols, y, y)
+        state_h, _, xh = self._solve_lp()
+        self.nodes += 1
+        if state_h == "ok" and xh is not None and self._violation(xh).max(initial=0.0) <= ROW_TOL:
+            self._accept(xh)
+        if self.incumbent is not None and self._gap_closed(root_bound):
+            self.restore()
+            return self._outcome("lp_completion", root_bound)
+        if len({c for _, c in self._candidates(viol, {})}) > MAX_ROOT_BRANCH_CANDIDATES:
+            self.restore()
+            return None
+        return self._branch_and_bound(root_bound, x, viol)
 
-    h.setOptionValue("time_limit", remaining())
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    message = h.modelStatusToString(status)
-    has_solution = info.primal_solution_status == 2
-    elapsed = time.perf_counter() - t_start
-    if not has_solution:
-        return SolveOutcome("failed", message=message, binaries=n_binaries, solve_seconds=elapsed,
-                            lp_seconds=lp_seconds)
-    obj = info.objective_function_value
-    if n_binaries:
-        bound = info.mip_dual_bound
-        gap = _rel_gap(obj, bound)
-        nodes = int(info.mip_node_count)
-    else:
-        bound, gap, nodes = obj, 0.0, 0
-    if status == highspy.HighsModelStatus.kOptimal:
-        state = "optimal"
-    elif status == highspy.HighsModelStatus.kTimeLimit:
-        state = "time_limit"
-    else:
-        state = "failed"
-    x = np.asarray(h.getSolution().col_value)
-    return SolveOutcome(
-        state, obj, bound, gap, "mip" if n_binaries else "lp", message, nodes, n_binaries,
-        lp_seconds=lp_seconds, solve_seconds=elapsed, col_values=x if state != "failed" else None,
-    )
+    def _branch_and_bound(self, root_bound: float, x: np.ndarray, root_viol: np.ndarray) -> SolveOutcome | None:
+        counter = 0
+        heap: list[tuple[float, int, int, dict[int, float]]] = []
+        col = self._branch_col(root_viol, {})
+        if col is None:
+            return None
+        self.branched.add(col)
+        for val in (1.0, 0.0):
+            counter += 1
+            heapq.heappush(heap, (root_bound, -1, counter, {col: val}))
+        while heap:
+            best_open = heap[0][0]
+            if self.incumbent is not None and self._gap_closed(best_open):
+                break
+            if self.nodes >= MAX_NODES or time.perf_counter() > self.deadline:
+                self.restore()
+                return None
+            bound, negdepth, _, fixed = heapq.heappop(heap)
+            if self.incumbent is not None and self._gap_closed(bound):
+                continue
+            self._apply(fixed)
+            state, obj, xn = self._solve_lp()
+            self.nodes += 1
+            if state == "infeasible":
+                continue
+            if state != "ok" or xn is None:
+                self.restore()
+                return None
+            if self.incumbent is not None and self._gap_closed(obj):
+                continue
+            xc = self._complete(xn, fixed)
+            viol = self._violation(xc)
+            if viol.max(initial=0.0) <= ROW_TOL:
+                self._accept(xc)
+                if rel_gap(self._objective(xc), obj) <= self.options.mip_rel_gap:
+                    continue
+            col = self._branch_col(viol, fixed)
+            if col is None:
+                frac = [int(c) for c in self.bcols if int(c) not in fixed and 1e-9 < xn[c] < 1 - 1e-9]
+                if not frac:
+                    continue
+                col = frac[0]
+            self.branched.add(col)
+            for val in (1.0, 0.0):
+                counter += 1
+                heapq.heappush(heap, (obj, negdepth - 1, counter, {**fixed, col: val}))
+        self.restore()
+        if self.incumbent is None:
+            return SolveOutcome("failed", message="Infeasible", nodes=self.nodes, lp_seconds=self.lp_seconds)
+        bound = min(heap[0][0], self.incumbent_obj) if heap else self.incumbent_obj
+        return self._outcome("lp_branching", bound)
+
+    def _outcome(self, method: str, bound: float) -> SolveOutcome:
+        obj = self.incumbent_obj
+        return SolveOutcome(
+            "optimal", obj, bound, rel_gap(obj, bound), method, "Optimal", self.nodes,
+            branched=len(self.branched), col_values=self.incumbent, lp_seconds=self.lp_seconds,
+        )

@@ -69,13 +69,23 @@ class BuildOptions:
         "no charge and discharge in the same step" and "0 or at least the minimum charging power" hold per
         step (binaries). ``"fractional"``: the LP relaxation of the same constraints, exact for a controller
         that can switch within a step (the 0-1 variable becomes the fraction of the step spent in a mode).
+    binaries : str
+        ``"needed"`` (default): a component adds a binary only in steps where it can change the optimum (each
+        component's docstring states its rule). ``"all"``: the straightforward formulation with one binary per
+        step for grid direction, storage direction and vehicle on/off wherever the asset can have power;
+        same optimum, used as the reference in tests and by :mod:`planner.reuse`, whose model must not
+        depend on prices.
     """
 
     dispatch: str = "setpoint"
+    binaries: str = "needed"
 
     def __post_init__(self) -> None:
         if self.dispatch not in ("setpoint", "fractional"):
             msg = f"dispatch: {self.dispatch!r} - expected 'setpoint' or 'fractional'"
+            raise ValueError(msg)
+        if self.binaries not in ("needed", "all"):
+            msg = f"binaries: {self.binaries!r} - expected 'needed' or 'all'"
             raise ValueError(msg)
 
 

@@ -14,7 +14,9 @@ No simultaneous import and export: a binary ``is_importing[t]`` with ``import_kw
 import price. Elsewhere simultaneous flows can never lower the cost (reducing both by the same amount keeps
 the balance and saves ``(import_price - export_price) * step_hours`` per kW), and the rare tie at equal
 prices is netted after the solve. The bounds ``U`` are the tightest the data allow: the limit, or the most
-the site's assets can draw or inject.
+the site's assets can draw or inject. They are mutable parameters (``import_bound_kw``, ``export_bound_kw``)
+so a persistent model (:mod:`planner.reuse`) can follow new load and solar. With
+``BuildOptions(binaries="all")`` the binary exists in every step where both flows can be positive.
 """
 
 from __future__ import annotations
@@ -44,13 +46,15 @@ def add_grid(
     b.export_price_per_kwh = pyo.Param(
         steps, initialize=dict(enumerate(tariff.export_price_per_kwh.tolist())), mutable=True
     )
-    b.import_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda _, t: (0.0, import_bound_kw[t]))
-    b.export_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda _, t: (0.0, export_bound_kw[t]))
+    b.import_bound_kw = pyo.Param(steps, initialize=dict(enumerate(import_bound_kw)), mutable=True)
+    b.export_bound_kw = pyo.Param(steps, initialize=dict(enumerate(export_bound_kw)), mutable=True)
+    b.import_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.import_bound_kw[t]))
+    b.export_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.export_bound_kw[t]))
     contribution = Contribution("grid")
     exclusive = [
         t
         for t in steps
-        if tariff.export_price_per_kwh[t] > tariff.import_price_per_kwh[t]
+        if (options.binaries == "all" or tariff.export_price_per_kwh[t] > tariff.import_price_per_kwh[t])
         and export_bound_kw[t] > 0
         and import_bound_kw[t] > 0
     ]
@@ -58,10 +62,10 @@ def add_grid(
         domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
         b.is_importing = pyo.Var(exclusive, domain=domain)
         b.import_only_when_importing = pyo.Constraint(
-            exclusive, rule=lambda b, t: b.import_kw[t] <= import_bound_kw[t] * b.is_importing[t]
+            exclusive, rule=lambda b, t: b.import_kw[t] <= b.import_bound_kw[t] * b.is_importing[t]
         )
         b.export_only_when_exporting = pyo.Constraint(
-            exclusive, rule=lambda b, t: b.export_kw[t] <= export_bound_kw[t] * (1 - b.is_importing[t])
+            exclusive, rule=lambda b, t: b.export_kw[t] <= b.export_bound_kw[t] * (1 - b.is_importing[t])
         )
         if options.dispatch == "setpoint":
             contribution.binary_links = [(b.is_importing[t], b.import_kw[t]) for t in exclusive]

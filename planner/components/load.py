@@ -26,7 +26,7 @@ def add_load(m: pyo.ConcreteModel, scenario) -> Contribution:
     steps = list(range(n))
     load = scenario.load_kw.tolist()
     b.load_kw = pyo.Param(steps, initialize=dict(enumerate(load)), mutable=True)
-    b.unserved_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda _, t: (0.0, load[t]))
+    b.unserved_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.load_kw[t]))
     contribution = Contribution("site_load")
     contribution.bus_kw = {t: b.unserved_kw[t] - b.load_kw[t] for t in steps}
     contribution.costs["unserved_load_penalty"] = (

@@ -26,7 +26,7 @@ def add_solar(m: pyo.ConcreteModel, scenario) -> Contribution:
     steps = list(range(n))
     solar = scenario.solar_kw.tolist()
     b.solar_kw = pyo.Param(steps, initialize=dict(enumerate(solar)), mutable=True)
-    b.curtailed_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda _, t: (0.0, solar[t]))
+    b.curtailed_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.solar_kw[t]))
     contribution = Contribution("solar")
     contribution.bus_kw = {t: b.solar_kw[t] - b.curtailed_kw[t] for t in steps}
     if not scenario.solar_curtailable:
