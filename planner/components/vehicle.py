@@ -16,7 +16,9 @@ the departure (clipped to the horizon). Per session::
 ``target_kwh`` is ``depart_soc_min_kwh``; for a session that departs after the horizon ends it is pro-rated
 linearly in time: ``arrive + (depart_soc_min - arrive) * (horizon_end - start_s) / (depart - start_s)`` with
 ``start_s = max(arrive, horizon_start)``, so the car is on its way to its target when the next plan takes over.
-A car arriving below ``soc_min_kwh`` cannot discharge in that session. A step partly covered by two
+A car arriving below ``soc_min_kwh`` cannot discharge in that session. In a charge-only session the SoC
+only rises, so its bounds are imposed at the session's end boundaries alone (in between they are implied),
+which keeps fleet models small. A step partly covered by two
 consecutive sessions of one vehicle (it leaves and comes back within the step) belongs to the later session:
 the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session. The binary ``is_charging`` exists only
 where it matters (a minimum charging power or V2G), and in the ``fractional`` dispatch it is continuous.
@@ -115,9 +117,11 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
 
     def soc_bounds(_, s, k):
         start = windows[s].start_soc_kwh
+        if not can_discharge[s] and windows[s].first_boundary < k < windows[s].last_boundary:
+            return (None, None)  # charge-only: SoC rises from start, so the bounds at the ends imply these
         return (min(spec.soc_min_kwh, start), max(spec.soc_max_kwh, start))
 
-    b.soc_kwh = pyo.Var(soc_idx, domain=pyo.NonNegativeReals, bounds=soc_bounds)
+    b.soc_kwh = pyo.Var(soc_idx, domain=pyo.Reals, bounds=soc_bounds)
     for s, w in enumerate(windows):
         b.soc_kwh[s, w.first_boundary].fix(w.start_soc_kwh)
     eta_c = spec.eta_charge
