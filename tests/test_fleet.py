@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import planner
 from planner.errors import ScenarioError
-from planner.scenario import scenario_from_dict
+from planner.scenario import load_scenario, scenario_from_dict
 from planner.verify import check, verify
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 T0 = "2025-01-15T00:00:00+00:00"
 
 
@@ -157,3 +159,23 @@ def test_identical_vehicles_are_ordered_without_changing_the_optimum():
     weights = np.arange(1, 4)
     w = [float(np.dot(weights, result.schedule[f"v{i}_charge_kw"])) for i in range(3)]
     assert w[0] >= w[1] - 1e-6 and w[1] >= w[2] - 1e-6
+
+
+@pytest.mark.parametrize("name", ["depot-20-vans.toml"])
+def test_fleet_example_plans_verify(name):
+    sc = load_scenario(EXAMPLES / name)
+    result = planner.plan(sc, time_limit_s=60, mip_rel_gap=1e-3, allow_fallback=False)
+    verify(sc, result)
+    assert result.status == "optimal"
+    assert result.total_shortfall_kwh == pytest.approx(0.0, abs=1e-6)
+    assert result.kpis["peak_import_kw"] <= sc.connection.import_limit_kw + 1e-6
+    table = result.vehicle_kpis
+    assert len(table) == len(sc.vehicles)
+    assert (table["energy_delivered_kwh"] > 0).all()
+
+
+@pytest.mark.slow
+def test_fleet_200_example_fast_mode_verifies():
+    sc = load_scenario(EXAMPLES / "depot-200-vans.toml")
+    result = planner.plan(sc, time_limit_s=120, mip_rel_gap=1e-3, allow_fallback=False)
+    verify(sc, result)
