@@ -55,6 +55,11 @@ MIP_OPTIONS: dict[str, Any] = {
 }
 """HiGHS options for the MILP path, chosen by measurement (docs/performance.md)."""
 
+LAZY_MIP = False
+"""Start the HiGHS MILP with integrality only on binaries the LP search met in violated rows; add any whose
+completion fails and re-run (each MILP is a relaxation of the full one, so a solution whose completion holds
+is optimal for it)."""
+
 _KOPT = highspy.HighsModelStatus.kOptimal
 _KINFEAS = highspy.HighsModelStatus.kInfeasible
 _KTIME = highspy.HighsModelStatus.kTimeLimit
@@ -230,7 +235,7 @@ def solve_form(
     deadline = t_start + options.time_limit_s
     n_bin = int(np.count_nonzero(sf.integer))
     bcols, icols = links
-    linked_all = n_bin == 0 or np.array_equal(np.sort(bcols), np.flatnonzero(sf.integer))
+    linked_all = n_bin == 0 or bool(np.isin(np.flatnonzero(sf.integer), bcols).all())
     if options.lp_first and linked_all:
         search = _LinkedSearch(h, sf, bcols, icols, options, deadline)
         outcome = search.run()
@@ -241,9 +246,15 @@ def solve_form(
             return outcome
         incumbent, nodes, lp_seconds, branched = search.incumbent, search.nodes, search.lp_seconds, len(search.branched)
         search.restore()
+        start_int = None
+        if LAZY_MIP:
+            linked = np.isin(np.arange(sf.num_cols), bcols)
+            unlinked = np.flatnonzero(sf.integer & ~linked)
+            start_int = np.union1d(unlinked, np.fromiter(search.branched | search.root_candidates, dtype=np.int64))
+            start_int = np.intersect1d(start_int, np.flatnonzero(sf.integer)).astype(np.int32)
     else:
-        incumbent, nodes, lp_seconds, branched = None, 0, 0.0, 0
-    outcome = _mip(h, sf, options, deadline, incumbent)
+        incumbent, nodes, lp_seconds, branched, start_int = None, 0, 0.0, 0, None
+    outcome = _mip(h, sf, options, deadline, incumbent, links, start_int)
     outcome.nodes += nodes
     outcome.binaries = n_bin
     outcome.branched = branched
@@ -254,10 +265,61 @@ def solve_form(
 
 
 def _mip(
-    h: highspy.Highs, sf: StandardForm, options: SolveOptions, deadline: float, start: np.ndarray | None
+    h: highspy.Highs,
+    sf: StandardForm,
+    options: SolveOptions,
+    deadline: float,
+    start: np.ndarray | None,
+    links: tuple[np.ndarray, np.ndarray],
+    start_int: np.ndarray | None = None,
 ) -> SolveOutcome:
-    """Plain HiGHS MILP on ``sf`` (integrality restored), optionally from a start solution."""
-    int_cols = np.flatnonzero(sf.integer).astype(np.int32)
+    """HiGHS MILP on ``sf`` (integrality restored), optionally from a start solution.
+
+    A linked variable the model declares continuous (its binary was proven unnecessary) is checked after the
+    solve like every other link; where the completion fails (a tie the MILP resolved the other way) it is
+    made integer and the MILP re-run.
+    """
+    int_cols = np.flatnonzero(sf.integer).astype(np.int32) if start_int is None else start_int
+    outcome = SolveOutcome("failed")
+    nodes = 0
+    for _ in range(12):
+        outcome = _mip_once(h, sf, deadline, start, int_cols)
+        nodes += outcome.nodes
+        if not outcome.ok or links[0].size == 0:
+            break
+        assert outcome.col_values is not None
+        xc, bad = _completion(sf, outcome.col_values, links, int_cols)
+        if bad.size == 0:
+            outcome.col_values = xc
+            break
+        int_cols = np.union1d(int_cols, bad).astype(np.int32)
+        start = None
+    outcome.nodes = nodes
+    return outcome
+
+
+def _completion(
+    sf: StandardForm, x: np.ndarray, links: tuple[np.ndarray, np.ndarray], int_cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` with every linked continuous binary set from its indicator, and the linked columns in violated
+    rows (empty when the completion holds)."""
+    bcols, icols = links
+    free = ~np.isin(bcols, int_cols)  # linked columns left continuous in this solve
+    ind = np.where(icols >= 0, x[np.maximum(icols, 0)], 0.0)
+    xc = x.copy()
+    xc[bcols[free]] = (ind[free] > INDICATOR_TOL_KW).astype(float)
+    act = sf.row_activity(xc)
+    viol = np.maximum(sf.row_lower - act, act - sf.row_upper) > ROW_TOL
+    if not viol.any():
+        return xc, np.zeros(0, dtype=np.int32)
+    row_of_nz = np.repeat(np.arange(sf.num_rows), np.diff(sf.a_start))
+    cols = np.unique(sf.a_index[viol[row_of_nz]])
+    return xc, np.intersect1d(cols, bcols[free]).astype(np.int32)
+
+
+def _mip_once(
+    h: highspy.Highs, sf: StandardForm, deadline: float, start: np.ndarray | None, int_cols: np.ndarray
+) -> SolveOutcome:
     kint = highspy.HighsVarType.kInteger
     if int_cols.size:
         h.changeColsIntegrality(int_cols.size, int_cols, np.full(int_cols.size, kint))
@@ -326,6 +388,7 @@ class _LinkedSearch:
         self.lp_seconds = 0.0
         self.branched: set[int] = set()
         self.fixed_now: dict[int, float] = {}
+        self.root_candidates: set[int] = set()
 
     # -- LP nodes -------------------------------------------------------------------------------------
     def _apply(self, fixed: dict[int, float]) -> None:
@@ -420,7 +483,8 @@ class _LinkedSearch:
         if self.incumbent is not None and self._gap_closed(root_bound):
             self.restore()
             return self._outcome("lp_completion", root_bound)
-        if len({c for _, c in self._candidates(viol, {})}) > MAX_ROOT_BRANCH_CANDIDATES:
+        self.root_candidates = {c for _, c in self._candidates(viol, {})}
+        if len(self.root_candidates) > MAX_ROOT_BRANCH_CANDIDATES:
             self.restore()
             return None
         return self._branch_and_bound(root_bound, x, viol)

@@ -20,6 +20,7 @@ the fraction of the step spent charging, so ``charge_kw / charge_max_kw + discha
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from planner.components.base import BuildOptions, Contribution, StoragePort
@@ -29,6 +30,21 @@ def block_name(kind: str, name: str) -> str:
     """Pyomo block name of an asset: ``battery_<name>`` with non-identifier characters replaced."""
     safe = "".join(ch if ch.isalnum() else "_" for ch in name)
     return f"{kind}_{safe}"
+
+
+def direction_binary_steps(scenario) -> list[int]:
+    """Steps where a storage asset's charge/discharge exclusivity needs a binary (module docstring)."""
+    tariff = scenario.tariff
+    dis_all = sum(x.discharge_max_kw for x in scenario.batteries) + sum(
+        x.discharge_max_kw for x in scenario.vehicles if x.v2g
+    )
+    limit = scenario.connection.export_limit_kw
+    if scenario.solar_curtailable:
+        fits = np.full(scenario.steps, dis_all <= limit)
+    else:
+        fits = scenario.solar_kw + dis_all <= limit
+    ok = (tariff.import_price_per_kwh >= 0) & (tariff.export_price_per_kwh >= 0) & fits
+    return [int(t) for t in np.flatnonzero(~ok)]
 
 
 def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> Contribution:
