@@ -8,7 +8,8 @@ Per step ``t`` of length ``h`` [h], with covered fraction ``f[t]`` of a session:
 
 - the household load is served first; the grid headroom left for charging is
   ``import_limit_kw + solar_kw[t] - load_kw[t]`` (minus what vehicles listed earlier already take);
-- each vehicle charges at ``min(charge_max_kw * f[t], headroom, need)`` where ``need`` is the power that
+- each vehicle charges at ``min(charge_max_kw * f[t], headroom, need)`` (with chargers: the session's charger
+  limits of :mod:`planner.components.charger`, nothing without a charger, and the phase headroom) where ``need`` is the power that
   reaches its goal ``min(depart_soc_min_kwh, soc_max_kwh)`` within the step; a power below
   ``charge_min_kw * f[t]`` is raised to that minimum when the headroom and ``soc_max_kwh`` allow, else 0;
 - batteries idle; the grid imports the rest up to its limit (any further need is unserved load);
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.components.charger import PHASES, session_limits
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario
 
@@ -40,9 +42,10 @@ def _session_target(grid, session) -> tuple[float, int, int, bool]:
 
 
 def _charge_vehicle(
-    scenario: Scenario, v, headroom_kw: np.ndarray
+    scenario: Scenario, v, headroom_kw: np.ndarray, phase_room_kw: dict[str, np.ndarray] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """Charge ``v`` on arrival within ``headroom_kw`` (updated in place).
+    """Charge ``v`` on arrival within ``headroom_kw`` and, with chargers, each session's charger limits and
+    the phase headroom ``phase_room_kw`` (both updated in place).
 
     Returns charge [kW], end-of-step SoC [kWh] (NaN when unplugged), plugged flags and shortfall entries.
     """
@@ -53,7 +56,9 @@ def _charge_vehicle(
     plugged = np.zeros(n, dtype=bool)
     entries: list[dict[str, Any]] = []
     eta = v.eta_charge
+    limits = session_limits(scenario, v)
     for j, s in enumerate(v.sessions):
+        lim = limits[j]
         frac = grid.coverage(s.arrive, s.depart)
         if j + 1 < len(v.sessions):  # a step shared with the next session belongs to the next session
             nxt = v.sessions[j + 1]
@@ -67,16 +72,20 @@ def _charge_vehicle(
             if f > 0:
                 plugged[t] = True
             p = 0.0
-            if f > 0 and level < goal - TOL_KWH and v.charge_max_kw > 0:
-                cap_kw = min(v.charge_max_kw * f, max(headroom_kw[t], 0.0))
+            if f > 0 and level < goal - TOL_KWH and lim.charge_max_kw > 0:
+                cap_kw = min(lim.charge_max_kw * f, max(headroom_kw[t], 0.0))
+                for phase, share in lim.phase_share.items() if phase_room_kw else ():
+                    cap_kw = min(cap_kw, max(phase_room_kw[phase][t], 0.0) / share)
                 need_kw = (goal - level) / (eta * h)
                 room_kw = max(ceiling - level, 0.0) / (eta * h)
                 p = min(cap_kw, need_kw)
-                floor_kw = v.charge_min_kw * f
+                floor_kw = lim.charge_min_kw * f
                 if p < floor_kw:
                     p = floor_kw if floor_kw <= min(cap_kw, room_kw) else 0.0
             charge[t] += p
             headroom_kw[t] -= p
+            for phase, share in lim.phase_share.items() if phase_room_kw else ():
+                phase_room_kw[phase][t] -= share * p
             level = min(level + eta * p * h, ceiling)
             soc[t] = level
         short = max(0.0, target - level)
@@ -119,8 +128,11 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
     shortfalls: list[dict[str, Any]] = []
     terms: dict[tuple[str, str], float] = {}
     net_demand = load - solar
+    phase_room = None
+    if scenario.chargers and np.isfinite(scenario.connection.phase_limit_kw):
+        phase_room = {p: np.full(n, scenario.connection.phase_limit_kw) for p in PHASES}
     for v in scenario.vehicles:
-        charge, soc, plugged, entries = _charge_vehicle(scenario, v, headroom)
+        charge, soc, plugged, entries = _charge_vehicle(scenario, v, headroom, phase_room)
         data[f"{v.name}_charge_kw"] = charge
         data[f"{v.name}_discharge_kw"] = np.zeros(n)
         data[f"{v.name}_soc_kwh"] = soc

@@ -179,3 +179,22 @@ def test_fleet_200_example_fast_mode_verifies():
     sc = load_scenario(EXAMPLES / "depot-200-vans.toml")
     result = planner.plan(sc, time_limit_s=120, mip_rel_gap=1e-3, allow_fallback=False)
     verify(sc, result)
+
+
+def test_fail_safe_plan_respects_chargers_and_phases():
+    """The solver-free plan keeps to charger limits, charges nothing without a charger, and fits the phases."""
+    from planner.fallback import fallback_plan
+
+    a = _vehicle("a", 0, 4, 5.0, charger="bay1")
+    b = _vehicle("b", 0, 2, 10.0)
+    b["session"].append(
+        {"arrive": _at(2), "depart": _at(4), "arrive_soc_kwh": 10.0, "depart_soc_min_kwh": 15.0, "charger": "bay2"}
+    )
+    bays = [{"name": "bay1", "charge_max_kw": 4.0, "phase": "L1"}, {"name": "bay2", "charge_max_kw": 10.0, "phase": "L1"}]
+    sc = scenario_from_dict(_depot([a, b], bays, [0.1, 0.2, 0.3, 0.4], 100.0, phase_limit_kw=12.0))
+    result = fallback_plan(sc, "test")
+    verify(sc, result)
+    np.testing.assert_allclose(result.schedule["a_charge_kw"], [4.0, 1.0, 0.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(result.schedule["b_charge_kw"], [0.0, 0.0, 5.0, 0.0], atol=1e-9)
+    depot = load_scenario(EXAMPLES / "depot-20-vans.toml")
+    verify(depot, fallback_plan(depot, "test"))

@@ -38,12 +38,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyomo.environ as pyo
 
 from planner.components.base import BuildOptions, Contribution
-from planner.components.battery import block_name
+
+if TYPE_CHECKING:  # pyomo is imported where a model is built, so the limits work without it (fail-safe plan)
+    import pyomo.environ as pyo
 
 PHASES = ("L1", "L2", "L3")
 
@@ -134,6 +136,11 @@ def _kept_sessions(grid, sessions: Iterable) -> list[int]:
     return kept
 
 
+def _vehicle_block_name(name: str) -> str:
+    """``vehicle_<name>`` as :func:`planner.components.battery.block_name` spells it."""
+    return "vehicle_" + "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
 def _symmetry_key(scenario, built_spec, lims: list[SessionLimits]) -> tuple:
     phases_matter = math.isfinite(scenario.connection.phase_limit_kw)
     spec_key = replace(built_spec, name="", model=None, degradation={})
@@ -153,6 +160,8 @@ def add_chargers(m: pyo.ConcreteModel, scenario, options: BuildOptions) -> Contr
     Must run after every vehicle block is built (it reads ``vehicle_<name>.charge_kw`` etc.). Returns a
     contribution with no bus power and no cost (it only restricts), or None when nothing was added.
     """
+    import pyomo.environ as pyo
+
     b = pyo.Block()
     m.chargers = b
     contribution = Contribution("chargers")
@@ -162,13 +171,13 @@ def add_chargers(m: pyo.ConcreteModel, scenario, options: BuildOptions) -> Contr
     phase_discharge: dict[tuple[str, int], list[tuple[float, object]]] = {}
     order_terms: dict[tuple, list[tuple[str, object]]] = {}
     for spec in scenario.vehicles:
-        vb = m.component(block_name("vehicle", spec.name))
+        vb = m.component(_vehicle_block_name(spec.name))
         if vb is None:
             continue
         built = vehicle_for_build(scenario, spec)
         lims = session_limits(scenario, spec)
         kept = _kept_sessions(scenario.grid, spec.sessions)
-        weighted = 0
+        weighted: list[tuple[int, object]] = []
         for s_block, j in enumerate(kept):
             lim = lims[j]
             frac = scenario.grid.coverage(spec.sessions[j].arrive, spec.sessions[j].depart)
@@ -195,8 +204,8 @@ def add_chargers(m: pyo.ConcreteModel, scenario, options: BuildOptions) -> Contr
                     phase_charge.setdefault((p, t), []).append((share, cvar))
                     if dvar is not None and lim.discharge_max_kw > 0:
                         phase_discharge.setdefault((p, t), []).append((share, dvar))
-                weighted = weighted + (t + 1) * cvar
-        if len(kept) == len(spec.sessions) and not isinstance(weighted, int):
+                weighted.append((t + 1, cvar))
+        if len(kept) == len(spec.sessions) and weighted:
             order_terms.setdefault(_symmetry_key(scenario, built, lims), []).append((spec.name, weighted))
     added = False
     if strict_rows:
@@ -216,8 +225,11 @@ def add_chargers(m: pyo.ConcreteModel, scenario, options: BuildOptions) -> Contr
         added = True
     pairs = []
     for members in order_terms.values():
+        if len(members) < 2:
+            continue
         members.sort(key=lambda x: x[0])
-        pairs.extend((members[i][1], members[i + 1][1]) for i in range(len(members) - 1))
+        sums = [sum(w * v for w, v in terms) for _, terms in members]
+        pairs.extend((sums[i], sums[i + 1]) for i in range(len(sums) - 1))
     if pairs:
         b.identical_vehicles_ordered = pyo.Constraint(
             range(len(pairs)), rule=lambda _, i: pairs[i][0] >= pairs[i][1]
@@ -234,6 +246,8 @@ def _add_strict_rows(b: pyo.Block, rows: list, options: BuildOptions, contributi
 
     Uses the vehicle's ``is_charging`` where it exists, else a binary ``chargers.is_charging[i]`` of its own.
     """
+    import pyomo.environ as pyo
+
     seen: set[tuple[int, tuple[int, int]]] = set()
     unique = []
     for vb, key, cap, cmin in rows:
