@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import math
 import threading
 import time
@@ -42,7 +45,7 @@ def plan(
         Time budget for building and solving [s]. When it runs out with a feasible solution the plan has
         status ``time_limit``; without one, the fail-safe plan. A wall-clock guard outside the solver returns
         the fail-safe plan when the solver has not come back ``WALL_CLOCK_GRACE_S`` after the limit, so a
-        call returns within about ``time_limit_s + 0.5 s`` (plus reading back and verifying the plan).
+        call returns within about ``time_limit_s + 0.25 s`` (plus reading back and verifying the plan).
     mip_rel_gap : float
         Relative optimality gap at which the MILP stops (use 1e-6 or 0 for a tighter proof).
     threads, random_seed : int
@@ -117,7 +120,7 @@ def plan(
         if outcome is None:
             failure = "time limit reached before the solver started (model building took the whole budget)"
         elif outcome.message == "Time limit reached":
-            failure = f"no solution found within time_limit_s = {time_limit_s:g} s"
+            failure = f"no solution found within the time limit of {time_limit_s:g} s"
         else:
             failure = f"solver found no solution: {outcome.message}"
     if not allow_fallback:
@@ -125,16 +128,39 @@ def plan(
     return _fallback(scenario, failure, t0, dispatch)
 
 
-WALL_CLOCK_GRACE_S = 0.5
+WALL_CLOCK_GRACE_S = 0.25
 """How long past ``time_limit_s`` [s] the wall-clock guard waits for the solver before giving up on it."""
+
+
+class _Cancelled(BaseException):
+    """Raised inside an abandoned worker thread so that it stops at its next Python instruction."""
+
+
+class _DropCancelled(logging.Filter):
+    """Keep Pyomo from logging the construction error a cancelled (abandoned) build raises."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "_Cancelled" not in record.getMessage()
+
+
+logging.getLogger("pyomo.core").addFilter(_DropCancelled())
+
+
+def _cancel(thread: threading.Thread) -> None:
+    """Ask ``thread`` to stop: raise :class:`_Cancelled` in it as soon as it runs Python code again.
+
+    A worker inside HiGHS (which releases the GIL) stops when HiGHS returns, at the latest at its own
+    time limit; a worker still building the model stops within a few bytecodes.
+    """
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Cancelled))
 
 
 class _SolveJob:
     """Build and solve in a worker thread so a solver that overruns its limit cannot hold ``plan`` up.
 
     HiGHS releases the GIL while it runs, so the calling thread can wait with a timeout. A worker that is
-    still running when the guard gives up is left to finish on its own (HiGHS stops at its own time limit);
-    its result is discarded.
+    still running when the guard gives up is told to stop (:func:`_cancel`) and its result is discarded.
     """
 
     def __init__(self, scenario: Scenario, build_options: BuildOptions, options: SolveOptions,
@@ -146,12 +172,17 @@ class _SolveJob:
         self.built: Any = None
         self.outcome: SolveOutcome | None = None
         self.error: BaseException | None = None
+        self.cancelled = False
+
+    def _target(self) -> None:
+        with contextlib.suppress(_Cancelled):
+            self._work()
 
     def _work(self) -> None:
         try:
             self.built = build_model(self.scenario, self.build_options)
             remaining = self.deadline - time.perf_counter()
-            if remaining <= 0:
+            if remaining <= 0 or self.cancelled:
                 return
             self.outcome = solve_model(self.built, replace(self.options, time_limit_s=remaining))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller thread
@@ -159,13 +190,15 @@ class _SolveJob:
 
     def run_guarded(self, wall_clock_s: float) -> str | None:
         """Run the job; return ``None`` on completion, else why it produced no usable outcome."""
-        worker = threading.Thread(target=self._work, name="planner-solve", daemon=True)
+        worker = threading.Thread(target=self._target, name="planner-solve", daemon=True)
         worker.start()
         worker.join(None if not math.isfinite(wall_clock_s) else max(wall_clock_s, 0.0))
         if worker.is_alive():
+            self.cancelled = True
+            _cancel(worker)
             return (
-                f"wall-clock guard: no solution within time_limit_s = {self.options.time_limit_s:g} s "
-                f"(+{WALL_CLOCK_GRACE_S:g} s grace); the solver was abandoned"
+                f"wall-clock guard: time limit of {self.options.time_limit_s:g} s "
+                f"(+{WALL_CLOCK_GRACE_S:g} s grace) passed without a solution; the solver was abandoned"
             )
         exc = self.error
         if exc is None:

@@ -556,7 +556,12 @@ def _read_horizon(r: _Reader, raw: Mapping[str, Any]) -> TimeGrid | None:
     r.check_keys(table, HORIZON_KEYS, "horizon.")
     start = r.timestamp(table, "start", "horizon")
     step = table.get("step_minutes")
-    if isinstance(step, bool) or not isinstance(step, int | float) or float(step) != int(step):
+    if (
+        isinstance(step, bool)
+        or not isinstance(step, int | float)
+        or not math.isfinite(step)
+        or float(step) != int(step)
+    ):
         r.add("horizon.step_minutes", step if step is not None else "missing", "a whole number of minutes (5-60)")
         step = None
     elif not 5 <= int(step) <= 60 or 60 % int(step) != 0:
@@ -857,11 +862,20 @@ def scenario_from_dict(
         batteries_raw = [batteries_raw]
     if isinstance(vehicles_raw, Mapping):
         vehicles_raw = [vehicles_raw]
+    if not isinstance(batteries_raw, list):
+        r.add("battery", batteries_raw, "a list of [[battery]] tables")
+        batteries_raw = []
+    if not isinstance(vehicles_raw, list):
+        r.add("vehicle", vehicles_raw, "a list of [[vehicle]] tables")
+        vehicles_raw = []
     batteries = [x for i, raw_b in enumerate(batteries_raw) if (x := _read_battery(r, raw_b, i))]
     vehicles = [x for i, raw_v in enumerate(vehicles_raw) if (x := _read_vehicle(r, raw_v, i))]
     chargers_raw = raw.get("charger", [])
     if isinstance(chargers_raw, Mapping):
         chargers_raw = [chargers_raw]
+    if not isinstance(chargers_raw, list):
+        r.add("charger", chargers_raw, "a list of [[charger]] tables")
+        chargers_raw = []
     chargers = [x for i, raw_c in enumerate(chargers_raw) if (x := _read_charger(r, raw_c, i))]
     _check_chargers(r, chargers, vehicles)
     if grid is None:
