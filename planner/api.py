@@ -78,8 +78,7 @@ def plan(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, int | float) or not time_limit_s > 0:
-        raise ScenarioError([Issue("time_limit_s", time_limit_s, "a number of seconds > 0")])
+    _check_options(time_limit_s, mip_rel_gap, threads, random_seed, dispatch)
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
     options = SolveOptions(
@@ -126,6 +125,29 @@ def plan(
     if not allow_fallback:
         raise SolverError(failure) from work.error
     return _fallback(scenario, failure, t0, dispatch)
+
+
+def _check_options(
+    time_limit_s: object, mip_rel_gap: object, threads: object, random_seed: object, dispatch: object
+) -> None:
+    """Raise one :class:`ScenarioError` listing every invalid option of :func:`plan`."""
+    issues = []
+
+    def number(value: object) -> bool:
+        return not isinstance(value, bool) and isinstance(value, int | float) and not math.isnan(value)
+
+    if not number(time_limit_s) or not time_limit_s > 0:  # type: ignore[operator]
+        issues.append(Issue("time_limit_s", time_limit_s, "a number of seconds > 0"))
+    if not number(mip_rel_gap) or not 0 <= mip_rel_gap < 1:  # type: ignore[operator]
+        issues.append(Issue("mip_rel_gap", mip_rel_gap, "a relative gap in [0, 1)"))
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        issues.append(Issue("threads", threads, "a whole number >= 1"))
+    if isinstance(random_seed, bool) or not isinstance(random_seed, int) or random_seed < 0:
+        issues.append(Issue("random_seed", random_seed, "a whole number >= 0"))
+    if dispatch not in ("setpoint", "fractional"):
+        issues.append(Issue("dispatch", dispatch, "'setpoint' or 'fractional'"))
+    if issues:
+        raise ScenarioError(issues)
 
 
 WALL_CLOCK_GRACE_S = 0.25

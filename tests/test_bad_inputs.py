@@ -252,11 +252,15 @@ def test_toml_level_errors(tmp_path: Path, start: str, price: str, field: str, t
     assert text in info.value.issues[0].expected
 
 
-@pytest.mark.parametrize("limit", [0, -1.0, math.nan, "10"])
-def test_bad_time_limit_is_a_scenario_error(limit: object) -> None:
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("time_limit_s", 0), ("time_limit_s", -1.0), ("time_limit_s", math.nan), ("time_limit_s", "10"),
+     ("mip_rel_gap", -0.1), ("threads", 0), ("random_seed", 1.5), ("dispatch", "continuous")],
+)
+def test_bad_plan_option_is_a_scenario_error(option: str, value: object) -> None:
     with pytest.raises(ScenarioError) as info:
-        planner.plan(scenario_from_dict(base()), time_limit_s=limit)  # type: ignore[arg-type]
-    assert info.value.fields == ["time_limit_s"]
+        planner.plan(scenario_from_dict(base()), **{option: value})  # type: ignore[arg-type]
+    assert info.value.fields == [option]
 
 
 # ------------------------------------------------------------------------------------------------
