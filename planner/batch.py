@@ -599,42 +599,8 @@ def load_site_plan(out_dir: str | Path, site: str) -> Any:
 # ------------------------------------------------------------------------------------------------
 # Worker side
 # ------------------------------------------------------------------------------------------------
-_SERIES_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
-_CACHE_INSTALLED = False
-
-
-def _install_series_cache() -> None:
-    """Make this process read each series CSV once (keyed by path, size and mtime).
-
-    Sites of a table share a few series files; without the cache every site would parse them again.
-    The cached frames are only read, never modified, by the scenario reader.
-    """
-    global _CACHE_INSTALLED
-    if _CACHE_INSTALLED:
-        return
-    import planner.scenario as scenario_module
-
-    original = getattr(scenario_module, "read_series_csv", None)
-    if original is None:  # the reader changed: plan without the cache rather than fail
-        _CACHE_INSTALLED = True
-        return
-
-    def cached(path: Path) -> pd.DataFrame:
-        st = Path(path).stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        frame = _SERIES_CACHE.get(key)
-        if frame is None:
-            if len(_SERIES_CACHE) >= 64:
-                _SERIES_CACHE.clear()
-            frame = _SERIES_CACHE[key] = original(path)
-        return frame
-
-    scenario_module.read_series_csv = cached
-    _CACHE_INSTALLED = True
-
-
 def _init_worker() -> None:
-    """Process-pool initializer: import the planner and install the series cache once per worker.
+    """Process-pool initializer: import the planner once per worker (series files are cached by the reader).
 
     The worker's standard output goes to the null device: the planner never prints, and third-party
     banners (the solver's) would otherwise interleave with the command's own output.
@@ -644,7 +610,6 @@ def _init_worker() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    _install_series_cache()
 
 
 def _peak_rss_mb() -> float:
@@ -666,7 +631,6 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     from planner.api import plan
     from planner.scenario import load_scenario, scenario_from_dict
 
-    _install_series_cache()
     out = Path(context["out_dir"])
     staging = Path(context["staging"])
     options = BatchOptions(**context["options"])

@@ -518,11 +518,33 @@ class _Reader:
         return None
 
 
+_SERIES_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
+_SERIES_CACHE_MAX = 64
+
+
 def read_series_csv(path: Path) -> pd.DataFrame:
     """Read a CSV whose first column is a tz-aware timestamp (interval start).
 
-    Returns a frame indexed by UTC timestamps with the remaining numeric columns.
+    Returns a frame indexed by UTC timestamps with the remaining numeric columns. Frames are cached per
+    process, keyed by path, size and modification time, so many scenarios sharing a series (a batch of
+    sites, the days of a simulation) parse it once; callers must treat the frame as read-only.
     """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ScenarioError([Issue(str(path), "unreadable", f"a CSV file ({exc})")]) from None
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    frame = _SERIES_CACHE.get(key)
+    if frame is None:
+        if len(_SERIES_CACHE) >= _SERIES_CACHE_MAX:
+            _SERIES_CACHE.clear()
+        frame = _SERIES_CACHE[key] = _parse_series_csv(path)
+    return frame
+
+
+def _parse_series_csv(path: Path) -> pd.DataFrame:
+    """Parse a series CSV (see :func:`read_series_csv`)."""
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
