@@ -100,6 +100,10 @@ class _Matrix:
             ]
         h.passModel(lp)
         h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+            # other code started this thread's HiGHS scheduler with another thread count: restart it once
+            highspy.Highs.resetGlobalScheduler(True)
+            h.run()
         status = h.modelStatusToString(h.getModelStatus())
         info = h.getInfo()
         if info.primal_solution_status != 2:
