@@ -300,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
         for home in args.homes or list(HOMES):
             if resolution == "7d-15min" and home == "negative-v2g":
                 continue  # the negative-price fixture covers 48 h only
-            rows.append(measure(home, resolution, args.repeats, args.straightforward))
+            try:
+                rows.append(measure(home, resolution, args.repeats, args.straightforward))
+            except planner.PlannerError as exc:  # a case without a solution within the time limit
+                rows.append({"case": home, "resolution": resolution, "status": "no solution",
+                             "method": type(exc).__name__, "error": str(exc)})
             print(format_table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     table = format_table(rows)
     print(table)

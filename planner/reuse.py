@@ -29,8 +29,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_mutable_parameters
-from pyomo.repn.linear import LinearRepnVisitor
-from pyomo.repn.util import VarRecorder
+from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.build import BuiltModel, build_model, flow_bounds_kw
 from planner.components.base import BuildOptions
@@ -110,23 +109,46 @@ class PlanSession:
         self.sf = compile_model(self.built.model)
         self.links = link_columns(self.built, self.sf)
         self.h: highspy.Highs = highs_from_form(self.sf, self.options, np.zeros(self.sf.num_cols, dtype=bool))
-        self._find_dependents()
+        try:
+            self._find_dependents()
+            self.persistent = True
+        except _Rebuild:
+            self.persistent = False  # every plan() builds afresh
         self.rebuilds += 1
         self.last_timings = {"build_s": t1 - t0, "handover_s": time.perf_counter() - t1}
 
     def _find_dependents(self) -> None:
-        """Rows and columns whose numbers depend on mutable parameters."""
+        """Rows, columns and objective entries whose numbers depend on mutable parameters, each kept as the
+        Pyomo expression that gives its value (evaluated on every update, no expression walking)."""
         sf = self.sf
-        self.param_rows = [r for r, con in enumerate(sf.rows) if _has_params(con.body, con.lower, con.upper)]
-        self.param_cols = [
-            j for j, v in enumerate(sf.variables) if _has_params(v.lower, v.upper)
+        self.row_items: list[tuple[int, Any, Any, Any, list[tuple[int, Any]]]] = []
+        for r, con in enumerate(sf.rows):
+            if not _has_params(con.body, con.lower, con.upper):
+                continue
+            repn = generate_standard_repn(con.body, compute_values=False, quadratic=False)
+            pos = {int(sf.a_index[k]): k for k in range(sf.a_start[r], sf.a_start[r + 1])}
+            coefs = []
+            for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+                if _has_params(coef):
+                    col = sf.col_of[id(var)]
+                    if col not in pos:
+                        msg = f"row {con.name}: a parameter coefficient was zero when compiled"
+                        raise _Rebuild(msg)
+                    coefs.append((pos[col], coef))
+            self.row_items.append((r, con.lower, con.upper, repn.constant, coefs))
+        self.col_items = [
+            (j, v.lower, v.upper) for j, v in enumerate(sf.variables) if _has_params(v.lower, v.upper)
         ]
         obj = next(self.built.model.component_data_objects(pyo.Objective, active=True))
-        self.objective = obj
-        # positions of each dependent row's nonzeros in the CSR arrays
-        self.row_pos = {
-            r: {int(sf.a_index[k]): k for k in range(sf.a_start[r], sf.a_start[r + 1])} for r in self.param_rows
-        }
+        sign = 1.0 if obj.sense == pyo.minimize else -1.0
+        orepn = generate_standard_repn(obj.expr, compute_values=False, quadratic=False)
+        self.obj_sign = sign
+        self.obj_items = [
+            (sf.col_of[id(var)], coef)
+            for var, coef in zip(orepn.linear_vars, orepn.linear_coefs, strict=True)
+            if _has_params(coef)
+        ]
+        self.obj_constant = orepn.constant
 
     # -- updating -------------------------------------------------------------------------------------
     def _set_params(self, scenario: Scenario) -> None:
@@ -140,60 +162,40 @@ class PlanSession:
         _store(m.solar.solar_kw, scenario.solar_kw)
 
     def _push(self) -> None:
-        """Re-evaluate the dependent numbers and hand the changes to HiGHS."""
+        """Evaluate the dependent numbers and hand them to HiGHS."""
         sf, h = self.sf, self.h
-        var_map: dict[int, Any] = {}
-        visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
-        if self.param_rows:
-            lower = np.empty(len(self.param_rows))
-            upper = np.empty(len(self.param_rows))
-            coef_rows: list[int] = []
-            coef_cols: list[int] = []
-            coef_vals: list[float] = []
-            for i, r in enumerate(self.param_rows):
-                con = sf.rows[r]
-                repn = visitor.walk_expression(con.body)
-                const = float(repn.constant) if repn.constant else 0.0
-                lb, ub = con.lb, con.ub
-                lower[i] = -np.inf if lb is None else float(lb) - const
-                upper[i] = np.inf if ub is None else float(ub) - const
-                pos = self.row_pos[r]
-                for vid, coef in repn.linear.items():
-                    col = sf.col_of[vid]
-                    k = pos.get(col)
-                    value = float(coef)
-                    if k is None or sf.a_value[k] != value:
-                        if k is None:
-                            msg = "a parameter change added a new nonzero; rebuild the session"
-                            raise RuntimeError(msg)
-                        sf.a_value[k] = value
-                        coef_rows.append(r)
-                        coef_cols.append(col)
-                        coef_vals.append(value)
-            rows = np.asarray(self.param_rows, dtype=np.int32)
+        value = pyo.value
+        if self.row_items:
+            n = len(self.row_items)
+            rows = np.empty(n, dtype=np.int32)
+            lower = np.empty(n)
+            upper = np.empty(n)
+            for i, (r, lo, up, const, coefs) in enumerate(self.row_items):
+                c = float(value(const)) if const is not None else 0.0
+                rows[i] = r
+                lower[i] = -np.inf if lo is None else float(value(lo)) - c
+                upper[i] = np.inf if up is None else float(value(up)) - c
+                for k, coef in coefs:
+                    v = float(value(coef))
+                    if sf.a_value[k] != v:
+                        sf.a_value[k] = v
+                        h.changeCoeff(r, int(sf.a_index[k]), v)
             sf.row_lower[rows] = lower
             sf.row_upper[rows] = upper
-            h.changeRowsBounds(rows.size, rows, lower, upper)
-            for r, c, v in zip(coef_rows, coef_cols, coef_vals, strict=True):
-                h.changeCoeff(r, c, v)
-        if self.param_cols:
-            cols = np.asarray(self.param_cols, dtype=np.int32)
-            lo = np.array([_num(sf.variables[j].lb, -np.inf) for j in self.param_cols])
-            up = np.array([_num(sf.variables[j].ub, np.inf) for j in self.param_cols])
+            h.changeRowsBounds(n, rows, lower, upper)
+        if self.col_items:
+            cols = np.array([j for j, _, _ in self.col_items], dtype=np.int32)
+            lo = np.array([_num(value(a) if a is not None else None, -np.inf) for _, a, _ in self.col_items])
+            up = np.array([_num(value(b) if b is not None else None, np.inf) for _, _, b in self.col_items])
             sf.col_lower[cols] = lo
             sf.col_upper[cols] = up
             h.changeColsBounds(cols.size, cols, lo, up)
-        orepn = visitor.walk_expression(self.objective.expr)
-        cost = np.zeros(sf.num_cols)
-        for vid, coef in orepn.linear.items():
-            cost[sf.col_of[vid]] += float(coef)
-        sign = 1.0 if self.objective.sense == pyo.minimize else -1.0
-        cost *= sign
-        changed = np.flatnonzero(cost != sf.cost).astype(np.int32)
-        if changed.size:
-            sf.cost[:] = cost
-            h.changeColsCost(changed.size, changed, cost[changed])
-        offset = sign * (float(orepn.constant) if orepn.constant else 0.0)
+        if self.obj_items:
+            cols = np.array([j for j, _ in self.obj_items], dtype=np.int32)
+            cost = np.array([self.obj_sign * float(value(c)) for _, c in self.obj_items])
+            sf.cost[cols] = cost
+            h.changeColsCost(cols.size, cols, cost)
+        offset = self.obj_sign * float(value(self.obj_constant)) if self.obj_constant is not None else 0.0
         if offset != sf.offset:
             sf.offset = offset
             h.changeObjectiveOffset(offset)
@@ -211,13 +213,15 @@ class PlanSession:
 
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        if not same_shape(self.built.scenario, scenario):
+        if not self.persistent or not same_shape(self.built.scenario, scenario):
             self._build(scenario)
             timings.update(self.last_timings)
-        t1 = time.perf_counter()
-        self._set_params(scenario)
-        self.built.scenario = scenario
-        self._push()
+            t1 = time.perf_counter()
+        else:
+            t1 = time.perf_counter()
+            self._set_params(scenario)
+            self.built.scenario = scenario
+            self._push()
         t2 = time.perf_counter()
         outcome = solve_form(self.h, self.sf, self.links, replace(self.options))
         t3 = time.perf_counter()
@@ -232,6 +236,10 @@ class PlanSession:
         result.solve_seconds = t5 - t0
         self.last_timings = timings
         return result
+
+
+class _Rebuild(Exception):
+    """The persistent model cannot follow a change; build afresh."""
 
 
 def _has_params(*exprs: Any) -> bool:

@@ -55,6 +55,9 @@ MIP_OPTIONS: dict[str, Any] = {
 }
 """HiGHS options for the MILP path, chosen by measurement (docs/performance.md)."""
 
+ROOT_BASIS_AT_NODES = True
+"""Start every node LP from the root relaxation's basis (a node differs from the root in a few bounds)."""
+
 LAZY_MIP = False
 """Start the HiGHS MILP with integrality only on binaries the LP search met in violated rows; add any whose
 completion fails and re-run (each MILP is a relaxation of the full one, so a solution whose completion holds
@@ -458,6 +461,7 @@ class _LinkedSearch:
         state, root_bound, x = self._solve_lp()
         self.lp_seconds = time.perf_counter() - t_lp
         self.nodes = 1
+        self.root_basis = self.h.getBasis() if ROOT_BASIS_AT_NODES and state == "ok" else None
         if state == "infeasible":
             return SolveOutcome("failed", message="Infeasible", nodes=1, lp_seconds=self.lp_seconds)
         if state != "ok":
@@ -510,6 +514,8 @@ class _LinkedSearch:
             if self.incumbent is not None and self._gap_closed(bound):
                 continue
             self._apply(fixed)
+            if self.root_basis is not None:
+                self.h.setBasis(self.root_basis)
             state, obj, xn = self._solve_lp()
             self.nodes += 1
             if state == "infeasible":
