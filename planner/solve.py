@@ -167,6 +167,11 @@ def run_highs(h: highspy.Highs, time_limit_s: float) -> highspy.HighsModelStatus
     """
     h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
     h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        # HiGHS refuses to run when this thread's task scheduler was started with another thread count (by
+        # other HiGHS code in the process, e.g. a Pyomo solver with default options): restart it once
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
     return h.getModelStatus()
 
 

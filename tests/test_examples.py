@@ -117,3 +117,22 @@ def test_a_day_with_a_clock_change_has_46_half_hours_and_plans():
     assert str(idx.tz) == "Europe/London"
     assert idx[0].hour == 0 and idx[2].hour == 2  # 01:00 local does not exist that day
     assert plan.costs["total"] == pytest.approx(23 * 0.2)
+
+
+def test_planning_works_after_other_highs_code_started_its_scheduler_with_other_threads():
+    """HiGHS refuses to run with threads = 1 in a thread whose scheduler another caller started with more
+    threads; the planner's solver calls must recover (here: the low-level solve in the calling thread)."""
+    import highspy
+
+    from planner.build import build_model
+    from planner.solve import SolveOptions, solve_model
+
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.setOptionValue("threads", 2)
+    x = other.addVariable(0.0, 1.0)
+    other.addConstr(x >= 0.5)
+    other.minimize(x)
+    scenario = planner.load_scenario(CORE_EXAMPLES[0])
+    outcome = solve_model(build_model(scenario), SolveOptions(threads=1, lp_first=False))
+    assert outcome.status == "optimal", outcome.message
