@@ -5,6 +5,7 @@ with its reason stated.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
@@ -167,6 +168,7 @@ def test_hanging_solver_is_cut_off_by_the_wall_clock_guard(monkeypatch: pytest.M
 
     monkeypatch.setattr(planner.api, "solve_model", hang)
     scenario = scenario_from_dict(home())
+    gc.collect()
     try:
         t0 = time.perf_counter()
         result = planner.plan(scenario, time_limit_s=1.0)
@@ -212,11 +214,17 @@ def week_scenario() -> planner.Scenario:
 def test_time_limit_is_honoured_on_the_wall_clock(limit_s: float) -> None:
     """Whatever stage the budget runs out in, the call returns within time_limit_s + 1 s with a plan."""
     scenario = week_scenario()
-    t0 = time.perf_counter()
-    result = planner.plan(scenario, time_limit_s=limit_s)
-    elapsed = time.perf_counter() - t0
+    # objects left by earlier tests would make every garbage collection during the call slow
+    gc.collect()
+    gc.freeze()
+    try:
+        t0 = time.perf_counter()
+        result = planner.plan(scenario, time_limit_s=limit_s)
+        elapsed = time.perf_counter() - t0
+    finally:
+        gc.unfreeze()
     verify(scenario, result)
-    assert elapsed < limit_s + 1.0
+    assert elapsed < limit_s + 1.0, (result.status, result.reason, result.timings)
     assert result.status in ("optimal", "time_limit", "fallback")
     if result.status == "fallback":
         assert result.reason
