@@ -169,10 +169,10 @@ logging.getLogger("pyomo.core").addFilter(_DropCancelled())
 
 
 def _cancel(thread: threading.Thread) -> None:
-    """Ask ``thread`` to stop: raise :class:`_Cancelled` in it as soon as it runs Python code again.
+    """Ask ``thread`` to stop: raise :class:`_Cancelled` in it at its next Python instruction.
 
-    A worker inside HiGHS (which releases the GIL) stops when HiGHS returns, at the latest at its own
-    time limit; a worker still building the model stops within a few bytecodes.
+    Used only while the worker builds the Pyomo model (pure Python object construction, nothing shared
+    with other plans), so an abandoned build does not keep competing for the interpreter.
     """
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Cancelled))
@@ -195,6 +195,7 @@ class _SolveJob:
         self.outcome: SolveOutcome | None = None
         self.error: BaseException | None = None
         self.cancelled = False
+        self.building = True
 
     def _target(self) -> None:
         with contextlib.suppress(_Cancelled):
@@ -203,6 +204,7 @@ class _SolveJob:
     def _work(self) -> None:
         try:
             self.built = build_model(self.scenario, self.build_options)
+            self.building = False
             remaining = self.deadline - time.perf_counter()
             if remaining <= 0 or self.cancelled:
                 return
@@ -217,7 +219,8 @@ class _SolveJob:
         worker.join(None if not math.isfinite(wall_clock_s) else max(wall_clock_s, 0.0))
         if worker.is_alive():
             self.cancelled = True
-            _cancel(worker)
+            if self.building:  # inside HiGHS the worker stops at the solver's own time limit
+                _cancel(worker)
             return (
                 f"wall-clock guard: time limit of {self.options.time_limit_s:g} s "
                 f"(+{WALL_CLOCK_GRACE_S:g} s grace) passed without a solution; the solver was abandoned"
