@@ -49,7 +49,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{args.scenario}: valid - {scenario.grid}, {len(scenario.batteries)} batteries, "
         f"{len(scenario.vehicles)} vehicles, {sessions} sessions"
     )
-    for note in scenario.notes:
+    from planner.validate import degraded_notes
+
+    for note in list(scenario.notes) + degraded_notes(scenario):
         print(f"  note: {note}")
     return EXIT_OK
 
