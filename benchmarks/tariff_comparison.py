@@ -139,12 +139,27 @@ def build_site(start: str = START, days: int = 365, history_days: int = 8, margi
     return Site(tmpl, index, load_on(index), solar_on(index), {leaf.name: sessions})
 
 
+_CACHE: dict[tuple, object] = {}
+"""Per process: the site of a (start, days) and its prices per tariff, read and priced once for all jobs."""
+
+
+def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, object]:
+    from planner.simulate import prices_from_scheme
+
+    if (start, days) not in _CACHE:
+        _CACHE[(start, days)] = build_site(start, days)
+    site = _CACHE[(start, days)]
+    if (start, days, tariff_label) not in _CACHE:
+        _CACHE[(start, days, tariff_label)] = prices_from_scheme(site, TARIFFS[tariff_label])
+    return site, _CACHE[(start, days, tariff_label)]
+
+
 def _run_one(args: tuple[str, str, str, int, str]) -> tuple[str, str, object]:
     from planner.simulate import simulate
 
     tariff_label, strategy, start, days, forecast = args
-    site = build_site(start, days)
-    result = simulate(site, TARIFFS[tariff_label], strategy, start=start, days=days, forecast=forecast)
+    site, prices = _site_and_prices(start, days, tariff_label)
+    result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast)
     result.tariff = tariff_label
     return tariff_label, strategy, result
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ScenarioError
-from planner.simulate import SimulationResult, Site, simulate
+from planner.simulate import SimulationResult, Site, prices_from_scheme, simulate
 
 TARIFF_ALIASES: dict[str, str] = {
     "flat": "flat-price-cap+outgoing-fixed",
@@ -153,6 +153,7 @@ def compare_tariffs(
     results: dict[tuple[str, str], SimulationResult] = {}
     done = 0
     for tariff in tariffs:
+        prices = prices_from_scheme(site, resolve_tariff(tariff))  # the whole period priced once per tariff
         for strategy in strategies:
             base = done
 
@@ -161,7 +162,7 @@ def compare_tariffs(
                     progress(base + k)
 
             results[(tariff, strategy)] = simulate(
-                site, resolve_tariff(tariff), strategy, start=start, days=days, forecast=forecast,
+                site, prices, strategy, start=start, days=days, forecast=forecast,
                 decision_time=decision_time, horizon_hours=horizon_hours, progress=tick,
             )
             results[(tariff, strategy)].tariff = tariff

@@ -293,6 +293,8 @@ class Decision:
         Plan status (``optimal``, ``time_limit``, ``fallback``, ``heuristic``).
     solve_seconds : float
         Time spent deciding [s].
+    reused_model : bool
+        Whether the decision re-solved a persistent model kept from an earlier day of the same shape.
     """
 
     power_kw: dict[str, tuple[np.ndarray, np.ndarray]]
@@ -301,6 +303,7 @@ class Decision:
     vehicle_mode: str = "track"
     status: str = "heuristic"
     solve_seconds: float = 0.0
+    reused_model: bool = False
 
 
 class Strategy(Protocol):
@@ -595,7 +598,8 @@ class SimulationResult:
     days : pandas.DataFrame
         One row per committed day (index = local date): every cost term [currency], energies [kWh],
         ``unmet_departure_kwh`` (energy short of real departure targets), ``drive_deficit_kwh``, the start
-        and end SoC of every storage asset [kWh], decision status and time [s].
+        and end SoC of every storage asset [kWh], decision status and time [s], and ``reused_model`` (the
+        decision re-solved a persistent model kept from an earlier day of the same shape).
     schedule : pandas.DataFrame
         The executed schedule of the whole period, one row per step (local time index).
     totals : dict
@@ -616,6 +620,11 @@ class SimulationResult:
     tariff: str
     plans: list[tuple[Scenario, Plan]] = field(default_factory=list)
     wall_seconds: float = 0.0
+
+    @property
+    def reused_days(self) -> int:
+        """Days whose decision re-solved a kept persistent model (the others built their model)."""
+        return int(self.days["reused_model"].sum()) if "reused_model" in self.days else 0
 
     @property
     def net_cost(self) -> float:
@@ -793,6 +802,7 @@ def simulate(
             row[f"{name}_end_soc_kwh"] = veh_end[name]
         row["status"] = decision.status
         row["decide_seconds"] = decision.solve_seconds
+        row["reused_model"] = bool(decision.reused_model)
         rows.append(row)
         frames.append(day_plan.schedule)
         if keep_plans:

@@ -14,6 +14,10 @@
 ``optimal_v2g_wear``
     The MILP with V2G and the cycle-depth wear model (Xu et al. 2018) in the objective.
 
+An :class:`Optimal` strategy plans through a :class:`~planner.shape_cache.ShapeCache`: a day whose planning
+scenario has the shape of a recent day's (:func:`planner.reuse.same_shape`) is re-solved by a persistent
+model; any other day is planned afresh.
+
 The throughput rate of a pack with wear parameters is ``replacement_cost / (2 * usable_capacity_kwh * N(1))``
 (:func:`planner.components.degradation_wear.throughput_cost_per_kwh`); an asset without wear parameters
 keeps its ``degradation_cost_per_kwh``. Units: power [kW] per step (AC side), energy [kWh].
@@ -21,12 +25,13 @@ keeps its ``degradation_cost_per_kwh``. Units: power [kW] per step (AC side), en
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from planner.errors import ScenarioError
 from planner.scenario import BatterySpec, Scenario, VehicleSpec
+from planner.shape_cache import ShapeCache
 from planner.simulate import Decision
 from planner.verify import _session_target
 
@@ -117,13 +122,22 @@ def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | Vehi
 
 @dataclass(frozen=True)
 class Optimal:
-    """The planner's optimum over the forecast horizon; the committed part is its first day."""
+    """The planner's optimum over the forecast horizon; the committed part is its first day.
+
+    ``reuse=False`` plans every day afresh (no persistent model); ``cache`` counts fresh plans and re-solves.
+    """
 
     name: str
     v2g: bool
     wear: str = "throughput"
     time_limit_s: float = 10.0
     mip_rel_gap: float = 1e-4
+    reuse: bool = True
+    cache: ShapeCache = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cache = ShapeCache(reuse=self.reuse, time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap)
+        object.__setattr__(self, "cache", cache)
 
     def planning_scenario(self, scenario: Scenario) -> Scenario:
         """The scenario the MILP solves: V2G on/off and the wear pricing of this strategy."""
@@ -136,10 +150,8 @@ class Optimal:
         return replace(scenario, vehicles=vehicles, batteries=batteries)
 
     def decide(self, scenario: Scenario) -> Decision:
-        from planner.api import plan
-
-        result = plan(self.planning_scenario(scenario), time_limit_s=self.time_limit_s,
-                      mip_rel_gap=self.mip_rel_gap)
+        reused_before = self.cache.reused
+        result = self.cache.plan(self.planning_scenario(scenario))
         sch = result.schedule
         power = {}
         socs = {}
@@ -149,7 +161,7 @@ class Optimal:
             power[v.name] = (sch[f"{v.name}_charge_kw"].to_numpy(), sch[f"{v.name}_discharge_kw"].to_numpy())
             socs[v.name] = sch[f"{v.name}_soc_kwh"].to_numpy(dtype=float)
         return Decision(power, socs, battery_mode="setpoint", status=result.status,
-                        solve_seconds=result.solve_seconds)
+                        solve_seconds=result.solve_seconds, reused_model=self.cache.reused > reused_before)
 
 
 STRATEGIES = {
