@@ -37,6 +37,7 @@ import os
 import re
 import resource
 import shutil
+import threading
 import time
 import tomllib
 import uuid
@@ -616,6 +617,26 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+_LOCAL = threading.local()
+"""Per worker thread: the :class:`~planner.shape_cache.ShapeCache` of each option set (Dask workers may run
+several threads in one process; a persistent model is not shared between threads)."""
+
+
+def _shape_cache(options: BatchOptions) -> Any:
+    """This thread's cache of persistent models for ``options`` (at most 4 shapes kept per thread)."""
+    from planner.shape_cache import ShapeCache
+
+    caches = getattr(_LOCAL, "caches", None)
+    if caches is None:
+        caches = _LOCAL.caches = {}
+    key = (options.time_limit_s, options.mip_rel_gap, options.dispatch)
+    if key not in caches:
+        caches.clear()  # one option set per batch: keep memory flat
+        caches[key] = ShapeCache(max_sessions=4, max_seen=8, time_limit_s=options.time_limit_s,
+                                 mip_rel_gap=options.mip_rel_gap, dispatch=options.dispatch)
+    return caches[key]
+
+
 def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     """Plan one site and write its result file; never raises (errors are returned in the result).
 
@@ -628,7 +649,6 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     """
     import socket
 
-    from planner.api import plan
     from planner.scenario import load_scenario, scenario_from_dict
 
     out = Path(context["out_dir"])
@@ -645,12 +665,7 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
             scenario = load_scenario(task.payload)
         else:
             scenario = scenario_from_dict(task.payload, task.base_dir, source=task.site)
-        result_plan = plan(
-            scenario,
-            time_limit_s=options.time_limit_s,
-            mip_rel_gap=options.mip_rel_gap,
-            dispatch=options.dispatch,
-        )
+        result_plan = _shape_cache(options).plan(scenario)
     except Exception as exc:  # noqa: BLE001 - a failing site is recorded and the batch goes on
         message = f"{type(exc).__name__}: {exc}"
         result = SiteResult(
