@@ -59,7 +59,6 @@ def same_shape(a: Scenario, b: Scenario) -> bool:
             and np.array_equal(x.step_mask, y.step_mask)
             for x, y in zip(ta.demand_charges, tb.demand_charges, strict=True)
         )
-        and (a.solar_kw > 0).tolist() == (b.solar_kw > 0).tolist()
     )
 
 

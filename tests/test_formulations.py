@@ -78,7 +78,8 @@ def test_plan_session_equals_fresh_plans_on_new_prices_load_and_solar(seed):
         shifted = base.with_prices(base.tariff.import_price_per_kwh * factor - 0.05,
                                    base.tariff.export_price_per_kwh * factor[::-1])
         load = base.load_kw * rng.uniform(0.5, 1.5, base.steps)
-        solar = np.where(base.solar_kw > 0, base.solar_kw * rng.uniform(0.5, 1.5, base.steps), 0.0)
+        new_sun = (rng.uniform(size=base.steps) < 0.3) * rng.uniform(0.0, 3.0, base.steps)
+        solar = base.solar_kw * rng.uniform(0.5, 1.5, base.steps) + new_sun
         variants.append(_replace_profiles(shifted, load, solar))
     for sc in variants:
         got = session.plan(sc)
