@@ -15,7 +15,8 @@ basis. The model is built with ``BuildOptions(binaries="all")`` so its structure
 the solve strategy of :mod:`planner.solve` branches only on binaries whose completion fails, so the extra
 binaries cost nothing unless they matter. Every plan is read back and passes :func:`planner.verify.verify`.
 
-A scenario of another shape (time grid, assets, sessions, connection, charges, penalties) is built afresh
+A scenario of another shape (time grid, assets, sessions, connection, charges, penalties, or a step where
+grid import or export becomes possible or impossible, e.g. solar where there was none) is built afresh
 (``PlanSession.rebuilds`` counts it), so the session is always correct, merely slower on a shape change.
 """
 
@@ -59,7 +60,14 @@ def same_shape(a: Scenario, b: Scenario) -> bool:
             and np.array_equal(x.step_mask, y.step_mask)
             for x, y in zip(ta.demand_charges, tb.demand_charges, strict=True)
         )
+        and _flow_pattern(a) == _flow_pattern(b)
     )
+
+
+def _flow_pattern(scenario: Scenario) -> list[tuple[bool, bool]]:
+    """Steps where grid import and export can be positive (where the grid block has a direction binary)."""
+    imp, exp = flow_bounds_kw(scenario)
+    return [(i > 0, e > 0) for i, e in zip(imp, exp, strict=True)]
 
 
 class PlanSession:

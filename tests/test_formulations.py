@@ -78,8 +78,7 @@ def test_plan_session_equals_fresh_plans_on_new_prices_load_and_solar(seed):
         shifted = base.with_prices(base.tariff.import_price_per_kwh * factor - 0.05,
                                    base.tariff.export_price_per_kwh * factor[::-1])
         load = base.load_kw * rng.uniform(0.5, 1.5, base.steps)
-        new_sun = (rng.uniform(size=base.steps) < 0.3) * rng.uniform(0.0, 3.0, base.steps)
-        solar = base.solar_kw * rng.uniform(0.5, 1.5, base.steps) + new_sun
+        solar = base.solar_kw * rng.uniform(0.5, 1.5, base.steps)
         variants.append(_replace_profiles(shifted, load, solar))
     for sc in variants:
         got = session.plan(sc)
@@ -89,6 +88,13 @@ def test_plan_session_equals_fresh_plans_on_new_prices_load_and_solar(seed):
             got.costs["total"], fresh.costs["total"]
         )
     assert session.rebuilds == 0
+    # sun in steps that had none can make grid export possible there: the session must still be exact
+    new_sun = (rng.uniform(size=base.steps) < 0.3) * rng.uniform(0.0, 3.0, base.steps)
+    sunny = _replace_profiles(base, base.load_kw, base.solar_kw + new_sun)
+    got = session.plan(sunny)
+    verify(sunny, got)
+    fresh = planner.plan(sunny, mip_rel_gap=0.0, allow_fallback=False)
+    assert close(got.costs["total"], fresh.costs["total"], rel=1e-6, abs_=1e-6)
 
 
 def test_plan_session_rebuilds_on_another_shape():
