@@ -6,7 +6,10 @@ A component adds one Pyomo ``Block`` to the model and returns a :class:`Contribu
 - ``costs``: named cost terms [currency] (+ = money paid; revenue is a negative cost);
 - ``storage``: a :class:`StoragePort` when the component stores energy, read by cost models (wear);
 - ``binary_links``: pairs ``(binary, indicator)`` meaning "the binary is 1 exactly when the indicator variable
-  is positive"; :mod:`planner.solve` uses them to try an integral completion of the LP relaxation first.
+  is positive"; :mod:`planner.solve` solves the LP relaxation, sets every linked variable from its indicator
+  and branches only where that completion violates a row. A linked variable may be declared continuous in
+  ``[0, 1]`` where the component proves the binary cannot change the optimum; the completion check still
+  covers it.
 """
 
 from __future__ import annotations
