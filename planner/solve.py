@@ -17,7 +17,12 @@ default):
    search stops when ``(incumbent - best open bound) / |incumbent| <= mip_rel_gap``: the plan is proven
    optimal within the gap, exactly as from a MILP solver.
 4. **HiGHS MILP** when the search exceeds :data:`MAX_NODES`, with the incumbent as a start solution and the
-   remaining time limit (also the path taken with ``lp_first=False`` or binaries without links).
+   remaining time limit (also the path taken with ``lp_first=False`` or binaries without links), with the
+   options of :data:`MIP_OPTIONS` (presolve off below :data:`PRESOLVE_OFF_BELOW_ROWS` rows). Linked variables
+   the model declares continuous are completion-checked after it too.
+
+Node LPs start from the root relaxation's basis. The measured effect of each choice is in
+``docs/performance.md``.
 
 A solution is read only when HiGHS reports a primal-feasible one; otherwise the outcome says so and no
 values are returned (never a plausible-looking zero plan).
