@@ -183,9 +183,38 @@ def run_highs(h: highspy.Highs, time_limit_s: float) -> highspy.HighsModelStatus
     return h.getModelStatus()
 
 
+_BANNER_SHOWN = False
+
+
+def new_highs() -> highspy.Highs:
+    """A new HiGHS instance; the first one in a process is created with standard output silenced.
+
+    HiGHS writes its copyright banner to file descriptor 1 when the first instance is constructed, before
+    any option can turn output off; a planner's output (and a CSV written to stdout) must not carry it.
+    """
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    _BANNER_SHOWN = True
+    return h
+
+
 def highs_from_form(sf: StandardForm, options: SolveOptions, integer: np.ndarray | None = None) -> highspy.Highs:
     """A silent HiGHS instance holding ``sf`` (``integer`` overrides which columns are integer)."""
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", int(options.random_seed))

@@ -217,10 +217,7 @@ def align_series(
     scale = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}[unit]
     t = t * scale
     vals = series.to_numpy(dtype=float)
-    if len(t) > 1:
-        spacing = float(np.median(np.diff(t)))
-    else:
-        spacing = grid.step_minutes * 60.0
+    spacing = float(np.median(np.diff(t))) if len(t) > 1 else grid.step_minutes * 60.0
     ends = np.append(t[1:], t[-1] + spacing)
     # a gap: an interval longer than the typical spacing means data is missing in between
     gaps = np.flatnonzero(np.diff(t) > spacing * 1.5 + 1e-6)
