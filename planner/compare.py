@@ -84,7 +84,7 @@ class ComparisonResult:
         table.attrs["reference"] = f"{reference[1]} on {reference[0]}"
         return cls(table, dict(results), currency)
 
-    def markdown(self, digits: int = 0) -> str:
+    def markdown(self, digits: int = 2) -> str:
         """The table as Markdown (money rounded to ``digits``)."""
         frame = self.table.drop(columns=["days"]).copy()
         frame = frame.dropna(axis=1, how="all")
@@ -321,9 +321,9 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    import sys
-
     from tqdm import tqdm
+
+    from planner.cli import echo
 
     history = 8 if args.forecast == "realistic" else 0
     site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
@@ -334,9 +334,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
             km_per_kwh=args.km_per_kwh, out=args.out, progress=lambda k: bar.update(k - bar.n),
         )
-    sys.stdout.write(result.markdown() + "\n")
+    echo(result.markdown())
     if args.out:
-        sys.stdout.write(f"report written to {args.out}\n")
+        echo(f"report written to {args.out}")
     return 0
 
 
