@@ -303,6 +303,18 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
         if "csv" not in table:
             raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
         frames[key] = read_series_csv((path.parent / table["csv"]).resolve())
+        first = frames[key].index[0]
+        if first > begin:
+            hint = (
+                f" (the realistic forecast needs {history_days} days of history before --start;"
+                " use --forecast perfect or a later --start)"
+                if history_days
+                else ""
+            )
+            raise ScenarioError(
+                f"{path}: [{key}] csv starts {first.isoformat()}, after the period's start "
+                f"{begin.isoformat()}{hint}"
+            )
         end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
     grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
     series = {}
