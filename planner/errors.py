@@ -34,6 +34,8 @@ class Issue:
     expected: str
 
     def __str__(self) -> str:
+        if isinstance(self.value, str) and self.value == "":
+            return f"{self.field}: {self.expected}"
         value = self.value
         text = repr(value) if not isinstance(value, str) else value
         if len(text) > 80:
@@ -45,12 +47,15 @@ class ScenarioError(PlannerError, ValueError):
     """The scenario (or a file it refers to) is invalid; ``issues`` lists every problem found."""
 
     def __init__(self, issues: Iterable[Issue] | str, source: str | None = None) -> None:
+        plain = isinstance(issues, str)
         if isinstance(issues, str):
             issues = [Issue("scenario", "", issues)]
         self.issues: list[Issue] = list(issues)
         self.source = source
         head = f"{source}: " if source else ""
-        if len(self.issues) == 1:
+        if plain:
+            msg = f"{head}{self.issues[0].expected}"
+        elif len(self.issues) == 1:
             msg = f"{head}invalid scenario: {self.issues[0]}"
         else:
             lines = "\n".join(f"  - {issue}" for issue in self.issues)
