@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_mutable_parameters
+from pyomo.repn.linear import LinearRepnVisitor
+from pyomo.repn.util import VarRecorder
 
 from planner.build import BuiltModel
 from planner.components.battery import block_name
@@ -16,8 +19,69 @@ from planner.solve import SolveOutcome
 NET_TOL_KW = 1e-9
 
 
-def _values(outcome: SolveOutcome, var: Any, index: list[Any]) -> np.ndarray:
-    return np.array([outcome.value(var[i]) for i in index], dtype=float)
+RECOMPUTED_FROM_SCHEDULE = {("grid", "import_cost"), ("grid", "export_revenue")}
+"""Cost terms :func:`planner.results.compute_costs` recomputes from the schedule (not read from the model)."""
+
+
+def _cache(built: BuiltModel, outcome: SolveOutcome) -> dict[Any, Any]:
+    """Per-model read-back cache, valid while the solution's column map stays the same.
+
+    A persistent model (:mod:`planner.reuse`) keeps one column map across re-solves, so the column of every
+    variable and the linear form of every cost term are found once.
+    """
+    cache = built.extra.get("readback")
+    if cache is None or cache["var_map"] is not outcome.var_map:
+        cache = {"var_map": outcome.var_map}
+        built.extra["readback"] = cache
+    return cache
+
+
+def _columns(built: BuiltModel, outcome: SolveOutcome, key: Any, variables: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Column of each variable (-1 when it is not a column) and the value used for non-columns (cached)."""
+    cache = _cache(built, outcome)
+    entry = cache.get(key)
+    if entry is None:
+        var_map = outcome.var_map
+        cols = np.fromiter((var_map.get(id(v), -1) for v in variables), dtype=np.int64, count=len(variables))
+        fixed = np.array([0.0 if c >= 0 or v.value is None else float(v.value) for c, v in zip(cols, variables, strict=True)],
+                         dtype=float)
+        entry = (cols, fixed)
+        cache[key] = entry
+    return entry
+
+
+def _read(built: BuiltModel, outcome: SolveOutcome, key: Any, variables: list[Any] | None) -> np.ndarray:
+    """Values of ``variables`` at the solution (``None``: the variables cached under ``key`` before)."""
+    cache = _cache(built, outcome)
+    if key not in cache:
+        assert variables is not None
+        _columns(built, outcome, key, variables)
+    cols, fixed = cache[key]
+    x = outcome.col_values
+    assert x is not None
+    return np.where(cols >= 0, x[np.maximum(cols, 0)], fixed)
+
+
+def _vehicle_steps(built: BuiltModel, outcome: SolveOutcome, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps of a vehicle block's charge and discharge variables and of its end-of-step SoC variables; their
+    columns are cached under ``(block name, "charge" | "discharge" | "soc")``."""
+    cache = _cache(built, outcome)
+    key = (b.name, "steps")
+    if key not in cache:
+        ckeys = list(b.charge_kw)
+        dkeys = list(b.discharge_kw)
+        soc_keys = [(s, k) for s, w in enumerate(b.windows) for k in range(w.first_boundary, w.last_boundary)]
+        _columns(built, outcome, (b.name, "charge"), [b.charge_kw[i] for i in ckeys])
+        _columns(built, outcome, (b.name, "discharge"), [b.discharge_kw[i] for i in dkeys])
+        _columns(built, outcome, (b.name, "soc"), [b.soc_kwh[s, k + 1] for s, k in soc_keys])
+        cache[key] = tuple(np.array([i[1] for i in keys], dtype=np.int64) for keys in (ckeys, dkeys, soc_keys))
+    return cache[key]
+
+
+def _values(built: BuiltModel, outcome: SolveOutcome, var: Any, index: list[Any]) -> np.ndarray:
+    key = (var.name, len(index), index[0] if index else None)
+    cache = _cache(built, outcome)
+    return _read(built, outcome, key, None if key in cache else [var[i] for i in index])
 
 
 def _clean(values: np.ndarray) -> np.ndarray:
@@ -32,8 +96,8 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
     m = built.model
     n = sc.steps
     steps = list(range(n))
-    imp = _clean(_values(outcome, m.grid.import_kw, steps))
-    exp = _clean(_values(outcome, m.grid.export_kw, steps))
+    imp = _clean(_values(built, outcome, m.grid.import_kw, steps))
+    exp = _clean(_values(built, outcome, m.grid.export_kw, steps))
     # where exporting pays no more than importing costs, simultaneous flows are at best a tie (equal prices);
     # net them (balance unchanged, cost never higher). Where export pays more, simultaneous flows are the
     # fractional dispatch's within-step switching and carry value: keep them.
@@ -45,30 +109,28 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
         "export_price_per_kwh": sc.tariff.export_price_per_kwh,
         "load_kw": sc.load_kw,
         "solar_kw": sc.solar_kw,
-        "solar_curtailed_kw": _clean(_values(outcome, m.solar.curtailed_kw, steps)),
-        "unserved_load_kw": _clean(_values(outcome, m.site_load.unserved_kw, steps)),
+        "solar_curtailed_kw": _clean(_values(built, outcome, m.solar.curtailed_kw, steps)),
+        "unserved_load_kw": _clean(_values(built, outcome, m.site_load.unserved_kw, steps)),
         "grid_import_kw": np.maximum(imp, 0.0),
         "grid_export_kw": np.maximum(exp, 0.0),
     }
     for spec in sc.batteries:
         b = getattr(m, block_name("battery", spec.name))
-        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(_values(outcome, b.charge_kw, steps)), 0.0)
-        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(_values(outcome, b.discharge_kw, steps)), 0.0)
-        data[f"{spec.name}_soc_kwh"] = _values(outcome, b.soc_kwh, list(range(1, n + 1)))
+        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(_values(built, outcome, b.charge_kw, steps)), 0.0)
+        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(_values(built, outcome, b.discharge_kw, steps)), 0.0)
+        data[f"{spec.name}_soc_kwh"] = _values(built, outcome, b.soc_kwh, list(range(1, n + 1)))
     for spec in sc.vehicles:
         b = getattr(m, block_name("vehicle", spec.name))
         charge = np.zeros(n)
         discharge = np.zeros(n)
         soc = np.full(n, np.nan)
         plugged = np.zeros(n, dtype=bool)
-        for (s, t) in b.charge_kw:
-            charge[t] += outcome.value(b.charge_kw[s, t])
-        for (s, t) in b.discharge_kw:
-            discharge[t] += outcome.value(b.discharge_kw[s, t])
-        for s, w in enumerate(b.windows):
+        ct, dt, sk = _vehicle_steps(built, outcome, b)
+        np.add.at(charge, ct, _read(built, outcome, (b.name, "charge"), None))
+        np.add.at(discharge, dt, _read(built, outcome, (b.name, "discharge"), None))
+        for w in b.windows:
             plugged[w.steps] = True
-            for k in range(w.first_boundary, w.last_boundary):
-                soc[k] = outcome.value(b.soc_kwh[s, k + 1])
+        soc[sk] = _read(built, outcome, (b.name, "soc"), None)
         data[f"{spec.name}_charge_kw"] = np.maximum(_clean(charge), 0.0)
         data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(discharge), 0.0)
         data[f"{spec.name}_soc_kwh"] = soc
@@ -77,12 +139,52 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
 
 
 def model_cost_terms(built: BuiltModel, outcome: SolveOutcome) -> dict[tuple[str, str], float]:
-    """Value of every (component, term) cost expression at the solution."""
-    m = built.model
-    for var in m.component_data_objects(pyo.Var, descend_into=True):
-        if not var.fixed:
-            var.set_value(outcome.value(var), skip_validation=True)
-    return {key: float(pyo.value(expr)) for key, expr in built.cost_terms().items()}
+    """Value of every (component, term) cost expression at the solution, except the grid terms of
+    :data:`RECOMPUTED_FROM_SCHEDULE`.
+
+    Each term is compiled once into ``const + coef @ x[cols]``; a term whose expression holds mutable
+    parameters (which a persistent model changes between solves) is compiled again on every call.
+    """
+    cache = _cache(built, outcome)
+    forms = cache.setdefault("cost_forms", {})
+    x = outcome.col_values
+    assert x is not None
+    out: dict[tuple[str, str], float] = {}
+    for key, expr in built.cost_terms().items():
+        if key in RECOMPUTED_FROM_SCHEDULE:
+            continue
+        form = forms.get(key)
+        if form is None:
+            form = _linear_form(expr, outcome.var_map)
+            if not _has_params(expr):
+                forms[key] = form
+        const, cols, coefs, fixed = form
+        out[key] = float(const + coefs @ np.where(cols >= 0, x[np.maximum(cols, 0)], fixed))
+    return out
+
+
+def _linear_form(expr: Any, var_map: dict[int, int]) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """``expr`` as ``(constant, columns, coefficients, values of non-columns)`` at current parameters."""
+    if not hasattr(expr, "is_expression_type") or isinstance(expr, int | float):
+        return float(pyo.value(expr)), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    found: dict[int, Any] = {}
+    visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(found, None))
+    repn = visitor.walk_expression(expr)
+    if repn.nonlinear is not None:
+        msg = "cost term is not linear"
+        raise ValueError(msg)
+    vids = list(repn.linear)
+    cols = np.fromiter((var_map.get(v, -1) for v in vids), dtype=np.int64, count=len(vids))
+    coefs = np.fromiter((float(repn.linear[v]) for v in vids), dtype=float, count=len(vids))
+    fixed = np.array([0.0 if c >= 0 or found[v].value is None else float(found[v].value)
+                      for c, v in zip(cols, vids, strict=True)], dtype=float)
+    return (float(repn.constant) if repn.constant else 0.0), cols, coefs, fixed
+
+
+def _has_params(expr: Any) -> bool:
+    if not hasattr(expr, "is_expression_type"):
+        return False
+    return any(True for _ in identify_mutable_parameters(expr))
 
 
 def shortfalls_from_schedule(built: BuiltModel, schedule: pd.DataFrame, outcome: SolveOutcome) -> list[dict[str, Any]]:

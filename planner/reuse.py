@@ -29,6 +29,7 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr import DivisionExpression, NegationExpression, ProductExpression, SumExpression
 from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.standard_repn import generate_standard_repn
 
@@ -156,53 +157,95 @@ class PlanSession:
             if _has_params(coef)
         ]
         self.obj_constant = orepn.constant
+        self._compile_affine()
+
+    PARAMS = ("grid.import_price_per_kwh", "grid.export_price_per_kwh", "grid.import_bound_kw",
+              "grid.export_bound_kw", "site_load.load_kw", "solar.solar_kw")
+    """The mutable parameters a re-solve changes, in the order of :meth:`_param_vector`."""
+
+    def _compile_affine(self) -> None:
+        """Every dependent number as ``base + W @ p`` over the stacked parameter vector ``p``.
+
+        Each Pyomo expression found by :meth:`_find_dependents` is walked once into a constant and one weight
+        per parameter (:func:`_affine`); an update is then one sparse product in numpy instead of evaluating
+        each expression through Pyomo. An expression that is not affine in the parameters (none in the
+        current components) is evaluated through Pyomo on every update.
+        """
+        m = self.built.model
+        self.param_datas: list[Any] = []
+        for name in self.PARAMS:
+            block, comp = name.split(".")
+            param = getattr(getattr(m, block), comp)
+            self.param_datas.extend(param[t] for t in sorted(param.keys()))
+        pos = {id(d): k for k, d in enumerate(self.param_datas)}
+        acc = _AffineMap(pos)
+        rows = [r for r, *_ in self.row_items]
+        self.row_idx = np.array(rows, dtype=np.int32)
+        self.t_row_lower = [acc.add(lo, const, -np.inf) for _, lo, _, const, _ in self.row_items]
+        self.t_row_upper = [acc.add(up, const, np.inf) for _, _, up, const, _ in self.row_items]
+        coef_k, coef_row, coef_t = [], [], []
+        for r, _, _, _, coefs in self.row_items:
+            for k, coef in coefs:
+                coef_k.append(k)
+                coef_row.append(r)
+                coef_t.append(acc.add(coef, None, 0.0))
+        self.coef_k = np.array(coef_k, dtype=np.int64)
+        self.coef_row = np.array(coef_row, dtype=np.int32)
+        self.t_coef = coef_t
+        self.col_idx = np.array([j for j, _, _ in self.col_items], dtype=np.int32)
+        self.t_col_lower = [acc.add(a, None, -np.inf) for _, a, _ in self.col_items]
+        self.t_col_upper = [acc.add(b, None, np.inf) for _, _, b in self.col_items]
+        self.cost_idx = np.array([j for j, _ in self.obj_items], dtype=np.int32)
+        self.t_cost = [acc.add(c, None, 0.0, scale=self.obj_sign) for _, c in self.obj_items]
+        self.t_offset = acc.add(self.obj_constant, None, 0.0, scale=self.obj_sign)
+        self.affine = acc.freeze()
+        for name in ("t_row_lower", "t_row_upper", "t_coef", "t_col_lower", "t_col_upper", "t_cost"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
 
     # -- updating -------------------------------------------------------------------------------------
-    def _set_params(self, scenario: Scenario) -> None:
-        m = self.built.model
+    def _param_vector(self, scenario: Scenario) -> np.ndarray:
+        """The parameters of :data:`PARAMS` stacked in one vector (each indexed by step)."""
         imp_bound, exp_bound = flow_bounds_kw(scenario)
-        _store(m.grid.import_price_per_kwh, scenario.tariff.import_price_per_kwh)
-        _store(m.grid.export_price_per_kwh, scenario.tariff.export_price_per_kwh)
-        _store(m.grid.import_bound_kw, imp_bound)
-        _store(m.grid.export_bound_kw, exp_bound)
-        _store(m.site_load.load_kw, scenario.load_kw)
-        _store(m.solar.solar_kw, scenario.solar_kw)
+        tariff = scenario.tariff
+        parts = (tariff.import_price_per_kwh, tariff.export_price_per_kwh, imp_bound, exp_bound,
+                 scenario.load_kw, scenario.solar_kw)
+        return np.concatenate([np.asarray(x, dtype=float) for x in parts])
 
-    def _push(self) -> None:
-        """Evaluate the dependent numbers and hand them to HiGHS."""
+    def _set_params(self, scenario: Scenario) -> np.ndarray:
+        """Store the scenario's parameters in the Pyomo model (kept in step with HiGHS); return the vector."""
+        p = self._param_vector(scenario)
+        for data, v in zip(self.param_datas, p.tolist(), strict=True):
+            data._value = v  # plain floats of the right shape: Param.set_value's validation is not needed
+        return p
+
+    def _push(self, p: np.ndarray) -> None:
+        """Evaluate the dependent numbers at parameters ``p`` and hand them to HiGHS."""
         sf, h = self.sf, self.h
-        value = pyo.value
-        if self.row_items:
-            n = len(self.row_items)
-            rows = np.empty(n, dtype=np.int32)
-            lower = np.empty(n)
-            upper = np.empty(n)
-            for i, (r, lo, up, const, coefs) in enumerate(self.row_items):
-                c = float(value(const)) if const is not None else 0.0
-                rows[i] = r
-                lower[i] = -np.inf if lo is None else float(value(lo)) - c
-                upper[i] = np.inf if up is None else float(value(up)) - c
-                for k, coef in coefs:
-                    v = float(value(coef))
-                    if sf.a_value[k] != v:
-                        sf.a_value[k] = v
-                        h.changeCoeff(r, int(sf.a_index[k]), v)
-            sf.row_lower[rows] = lower
-            sf.row_upper[rows] = upper
-            h.changeRowsBounds(n, rows, lower, upper)
-        if self.col_items:
-            cols = np.array([j for j, _, _ in self.col_items], dtype=np.int32)
-            lo = np.array([_num(value(a) if a is not None else None, -np.inf) for _, a, _ in self.col_items])
-            up = np.array([_num(value(b) if b is not None else None, np.inf) for _, _, b in self.col_items])
-            sf.col_lower[cols] = lo
-            sf.col_upper[cols] = up
-            h.changeColsBounds(cols.size, cols, lo, up)
-        if self.obj_items:
-            cols = np.array([j for j, _ in self.obj_items], dtype=np.int32)
-            cost = np.array([self.obj_sign * float(value(c)) for _, c in self.obj_items])
-            sf.cost[cols] = cost
-            h.changeColsCost(cols.size, cols, cost)
-        offset = self.obj_sign * float(value(self.obj_constant)) if self.obj_constant is not None else 0.0
+        val = self.affine.evaluate(p)
+        if self.row_idx.size:
+            lower = val[self.t_row_lower]
+            upper = val[self.t_row_upper]
+            sf.row_lower[self.row_idx] = lower
+            sf.row_upper[self.row_idx] = upper
+            h.changeRowsBounds(self.row_idx.size, self.row_idx, lower, upper)
+        if self.coef_k.size:
+            new = val[self.t_coef]
+            changed = np.flatnonzero(sf.a_value[self.coef_k] != new)
+            for i in changed.tolist():
+                k = int(self.coef_k[i])
+                sf.a_value[k] = new[i]
+                h.changeCoeff(int(self.coef_row[i]), int(sf.a_index[k]), float(new[i]))
+        if self.col_idx.size:
+            lo = val[self.t_col_lower]
+            up = val[self.t_col_upper]
+            sf.col_lower[self.col_idx] = lo
+            sf.col_upper[self.col_idx] = up
+            h.changeColsBounds(self.col_idx.size, self.col_idx, lo, up)
+        if self.cost_idx.size:
+            cost = val[self.t_cost]
+            sf.cost[self.cost_idx] = cost
+            h.changeColsCost(self.cost_idx.size, self.cost_idx, cost)
+        offset = float(val[self.t_offset])
         if offset != sf.offset:
             sf.offset = offset
             h.changeObjectiveOffset(offset)
@@ -226,9 +269,9 @@ class PlanSession:
             t1 = time.perf_counter()
         else:
             t1 = time.perf_counter()
-            self._set_params(scenario)
+            p = self._set_params(scenario)
             self.built.scenario = scenario
-            self._push()
+            self._push(p)
         t2 = time.perf_counter()
         outcome = solve_form(self.h, self.sf, self.links, replace(self.options))
         t3 = time.perf_counter()
@@ -258,12 +301,107 @@ def _has_params(*exprs: Any) -> bool:
     return False
 
 
-def _num(value: Any, default: float) -> float:
-    return default if value is None else float(value)
+class _NotAffine(Exception):
+    """An expression is not affine in the mutable parameters."""
 
 
-def _store(param: Any, values: Any) -> None:
-    param.store_values(dict(enumerate(np.asarray(values, dtype=float).tolist())))
+def _affine(expr: Any, pos: dict[int, int]) -> tuple[float, dict[int, float]]:
+    """``expr`` as ``constant + sum_k w[k] * p[k]`` over the parameters of ``pos`` (``id(param) -> k``).
+
+    Parameters outside ``pos`` and fixed variables count as constants (a re-solve never changes them).
+
+    Raises
+    ------
+    _NotAffine
+        For a product or quotient of parameter-dependent parts, or an expression type not handled here.
+    """
+    if isinstance(expr, int | float):
+        return float(expr), {}
+    if not expr.is_expression_type():
+        if expr.is_parameter_type() and id(expr) in pos:
+            return 0.0, {pos[id(expr)]: 1.0}
+        if expr.is_fixed():
+            return float(pyo.value(expr)), {}
+        raise _NotAffine(str(expr))
+    if isinstance(expr, SumExpression):
+        const, weights = 0.0, {}
+        for arg in expr.args:
+            c, w = _affine(arg, pos)
+            const += c
+            for k, x in w.items():
+                weights[k] = weights.get(k, 0.0) + x
+        return const, weights
+    if isinstance(expr, NegationExpression):
+        c, w = _affine(expr.args[0], pos)
+        return -c, {k: -x for k, x in w.items()}
+    if isinstance(expr, ProductExpression):
+        (ca, wa), (cb, wb) = (_affine(a, pos) for a in expr.args)
+        if wa and wb:
+            raise _NotAffine(str(expr))
+        if not wa:
+            return ca * cb, {k: ca * x for k, x in wb.items()}
+        return ca * cb, {k: cb * x for k, x in wa.items()}
+    if isinstance(expr, DivisionExpression):
+        (ca, wa), (cb, wb) = (_affine(a, pos) for a in expr.args)
+        if wb or cb == 0:
+            raise _NotAffine(str(expr))
+        return ca / cb, {k: x / cb for k, x in wa.items()}
+    raise _NotAffine(type(expr).__name__)
+
+
+class _AffineMap:
+    """Collects numbers ``value = scale * (expr - minus)``, each affine in a parameter vector ``p``."""
+
+    def __init__(self, pos: dict[int, int]) -> None:
+        self.pos = pos
+        self.base: list[float] = []
+        self.item: list[int] = []
+        self.param: list[int] = []
+        self.weight: list[float] = []
+        self.fallback: list[tuple[int, Any, Any, float]] = []
+
+    def add(self, expr: Any, minus: Any, default: float, scale: float = 1.0) -> int:
+        """Index of a new number: ``default`` when ``expr`` is None, else ``scale * (expr - minus)``."""
+        i = len(self.base)
+        if expr is None:
+            self.base.append(default)
+            return i
+        try:
+            c, w = _affine(expr, self.pos)
+            if minus is not None:
+                cm, wm = _affine(minus, self.pos)
+                c -= cm
+                for k, x in wm.items():
+                    w[k] = w.get(k, 0.0) - x
+        except _NotAffine:
+            self.base.append(0.0)
+            self.fallback.append((i, expr, minus, scale))
+            return i
+        self.base.append(scale * c)
+        for k, x in w.items():
+            if x != 0.0:
+                self.item.append(i)
+                self.param.append(k)
+                self.weight.append(scale * x)
+        return i
+
+    def freeze(self) -> _AffineMap:
+        """Turn the collected lists into arrays; returns itself."""
+        self.base_arr = np.asarray(self.base, dtype=float)
+        self.item_arr = np.asarray(self.item, dtype=np.int64)
+        self.param_arr = np.asarray(self.param, dtype=np.int64)
+        self.weight_arr = np.asarray(self.weight, dtype=float)
+        return self
+
+    def evaluate(self, p: np.ndarray) -> np.ndarray:
+        """All numbers at parameters ``p`` (the Pyomo parameters must hold ``p`` for any fallback)."""
+        val = self.base_arr + np.bincount(
+            self.item_arr, weights=self.weight_arr * p[self.param_arr], minlength=self.base_arr.size
+        )
+        for i, expr, minus, scale in self.fallback:
+            m = float(pyo.value(minus)) if minus is not None else 0.0
+            val[i] = scale * (float(pyo.value(expr)) - m)
+        return val
 
 
 __all__ = ["PlanSession", "same_shape"]
