@@ -64,3 +64,25 @@ def test_random_scenarios_match_the_oracle(seed):
 def test_random_scenarios_match_the_oracle_in_fractional_dispatch(seed):
     """The same random scenarios in the fractional dispatch."""
     _compare(planner.scenario_from_dict(random_raw(seed)), dispatch="fractional")
+
+
+def test_time_of_use_home_with_off_peak_import_below_export_matches_the_oracle():
+    """The issue's reference case: the V2G example home (two sessions, 10 kWh battery, PV) on a time-of-use
+    tariff whose off-peak import price (0.075 GBP/kWh, 00:30-05:30 local) is below a flat 0.15 GBP/kWh export
+    price, with a 0.38 GBP/kWh 16:00-19:00 peak and 0.27 GBP/kWh otherwise. Proven optimal at gap 1e-6 and
+    equal to the oracle.
+    """
+    import numpy as np
+
+    base = planner.load_scenario(CORE_EXAMPLES[0].parent / "leaf-xstorage.toml")
+    local = base.grid.index
+    minutes = local.hour * 60 + local.minute
+    imp = np.where((minutes >= 30) & (minutes < 330), 0.075, np.where((minutes >= 960) & (minutes < 1140), 0.38, 0.27))
+    exp = np.full(base.steps, 0.15)
+    scenario = base.with_prices(imp, exp)
+    assert (exp > imp).sum() == 20  # 10 off-peak half-hours a night, two nights
+    plan = solve(scenario, mip_rel_gap=1e-6, time_limit_s=60.0)
+    assert plan.solver["gap"] <= 1e-6
+    oracle = solve_oracle(scenario)
+    assert oracle.status == "Optimal"
+    assert close(plan.costs["total"], oracle.objective, rel=1e-6, abs_=1e-6), (plan.costs["total"], oracle.objective)
