@@ -12,14 +12,17 @@ default):
    hence optimal. This is the common case: most binaries of a setpoint model never bind.
 3. **Branching only where the completion fails** (a small branch and bound over warm-started LPs): a node
    fixes some binaries; its LP bound prunes it against the incumbent; a node whose completion holds gives an
-   incumbent equal to its bound; otherwise it branches on a binary of the most violated row. At the root the
-   binaries are also fixed to the completion and the LP re-solved, which gives an early incumbent. The
-   search stops when ``(incumbent - best open bound) / |incumbent| <= mip_rel_gap``: the plan is proven
-   optimal within the gap, exactly as from a MILP solver.
-4. **HiGHS MILP** when the search exceeds :data:`MAX_NODES`, with the incumbent as a start solution and the
+   incumbent equal to its bound; otherwise it branches on a binary of the most violated row. The search
+   stops when ``(incumbent - best open bound) / |incumbent| <= mip_rel_gap``: the plan is proven optimal
+   within the gap, exactly as from a MILP solver.
+4. **HiGHS MILP** when the search exceeds :data:`MAX_NODES` or the root completion fails in rows holding
+   more than :data:`MAX_ROOT_BRANCH_CANDIDATES` binaries (then every binary fixed to the root completion,
+   :data:`ROOT_HEURISTIC`, and a short dive fixing the binaries of violated rows to 1 and to 0 look for an
+   incumbent that closes the gap, else a start solution), with the incumbent as a start solution and the
    remaining time limit (also the path taken with ``lp_first=False`` or binaries without links), with the
-   options of :data:`MIP_OPTIONS` (presolve off below :data:`PRESOLVE_OFF_BELOW_ROWS` rows). Linked variables
-   the model declares continuous are completion-checked after it too.
+   options of :data:`MIP_OPTIONS` (presolve off below :data:`PRESOLVE_OFF_BELOW_ROWS` rows; integrality only
+   where the completion failed from :data:`LAZY_MIP_FROM_ROWS` rows on). Linked variables the model declares
+   continuous are completion-checked after it too.
 
 Node LPs start from the root relaxation's basis. The measured effect of each choice is in
 ``docs/performance.md``.
@@ -66,10 +69,23 @@ PRESOLVE_OFF_BELOW_ROWS = 1500
 ROOT_BASIS_AT_NODES = True
 """Start every node LP from the root relaxation's basis (a node differs from the root in a few bounds)."""
 
-LAZY_MIP = False
-"""Start the HiGHS MILP with integrality only on binaries the LP search met in violated rows; add any whose
-completion fails and re-run (each MILP is a relaxation of the full one, so a solution whose completion holds
-is optimal for it)."""
+ROOT_HEURISTIC = True
+"""When the search is about to hand over to the MILP, fix every binary to the root completion and re-solve for
+an incumbent (closes the gap at once on the 20-van depot; on the homes it cost 140-200 simplex iterations and
+never closed a gap, so it is not run before the LP branch and bound)."""
+
+DIVE_LPS = 6
+DIVE_VALUES = (1.0, 0.0)
+"""LPs of the root dive (:meth:`_LinkedSearch._dive`); 0 switches it off."""
+
+LAZY_ROUNDS = 3
+"""Lazy MILP rounds before every declared binary is made integer."""
+
+LAZY_MIP_FROM_ROWS = 1500
+"""From this many rows on, the HiGHS MILP starts with integrality only on binaries the LP search met in
+violated rows; any whose completion fails is added and the MILP re-run (each MILP is a relaxation of the
+full one, so a solution whose completion holds is optimal for it). Measured: 48 h x 5 min 1.7 -> 0.75 s
+(no V2G), slower on the 96-step negative-price and time-of-use homes (docs/performance.md)."""
 
 _KOPT = highspy.HighsModelStatus.kOptimal
 _KINFEAS = highspy.HighsModelStatus.kInfeasible
@@ -118,7 +134,8 @@ class SolveOutcome:
         Relative gap between objective and bound.
     method : str
         ``lp`` (no binaries), ``lp_completion`` (the relaxation's completion held at the root),
-        ``lp_branching`` (the LP branch and bound closed the gap) or ``mip`` (HiGHS MILP).
+        ``lp_branching`` (the LP branch and bound closed the gap), ``lp_dive`` (the root dive's incumbent is
+        within the gap of the root bound) or ``mip`` (HiGHS MILP).
     message : str
         HiGHS model status text.
     nodes : int
@@ -292,7 +309,7 @@ def solve_form(
         incumbent, nodes, lp_seconds, branched = search.incumbent, search.nodes, search.lp_seconds, len(search.branched)
         search.restore()
         start_int = None
-        if LAZY_MIP:
+        if sf.num_rows >= LAZY_MIP_FROM_ROWS:
             linked = np.isin(np.arange(sf.num_cols), bcols)
             unlinked = np.flatnonzero(sf.integer & ~linked)
             start_int = np.union1d(unlinked, np.fromiter(search.branched | search.root_candidates, dtype=np.int64))
@@ -327,7 +344,8 @@ def _mip(
     int_cols = np.flatnonzero(sf.integer).astype(np.int32) if start_int is None else start_int
     outcome = SolveOutcome("failed")
     nodes = 0
-    for _ in range(12):
+    incumbent = start
+    for rounds in range(12):
         outcome = _mip_once(h, sf, deadline, start, int_cols)
         nodes += outcome.nodes
         if not outcome.ok or links[0].size == 0:
@@ -337,10 +355,26 @@ def _mip(
         if bad.size == 0:
             outcome.col_values = xc
             break
+        if outcome.status != "optimal":  # out of time on a relaxation: its bound holds, its solution does not
+            outcome = _from_incumbent(sf, incumbent, outcome.bound, outcome.message)
+            break
         int_cols = np.union1d(int_cols, bad).astype(np.int32)
+        if start_int is not None and rounds >= LAZY_ROUNDS - 1:
+            int_cols = np.union1d(int_cols, np.flatnonzero(sf.integer)).astype(np.int32)  # all, as declared
         start = None
+    else:
+        outcome = SolveOutcome("failed", message="completion still fails after 12 MILP rounds")
     outcome.nodes = nodes
     return outcome
+
+
+def _from_incumbent(sf: StandardForm, incumbent: np.ndarray | None, bound: float, message: str) -> SolveOutcome:
+    """The LP search's incumbent (feasible for the full model) with a proven ``bound``; failed without one."""
+    if incumbent is None:
+        return SolveOutcome("failed", message=message)
+    obj = float(sf.cost @ incumbent + sf.offset)
+    bound = min(bound, obj) if np.isfinite(bound) else bound
+    return SolveOutcome("time_limit", obj, bound, rel_gap(obj, bound), "mip", message, col_values=incumbent)
 
 
 def _completion(
@@ -521,21 +555,51 @@ class _LinkedSearch:
             if rel_gap(obj, root_bound) <= self.options.mip_rel_gap:
                 return SolveOutcome("optimal", obj, root_bound, rel_gap(obj, root_bound), "lp_completion",
                                     "Optimal", 1, col_values=xc, lp_seconds=self.lp_seconds)
-        # root heuristic: fix every binary to the completion and re-solve
-        y = xc[self.bcols]
-        self.h.changeColsBounds(self.bcols.size, self.bcols, y, y)
-        state_h, _, xh = self._solve_lp()
-        self.nodes += 1
-        if state_h == "ok" and xh is not None and self._violation(xh).max(initial=0.0) <= ROW_TOL:
-            self._accept(xh)
-        if self.incumbent is not None and self._gap_closed(root_bound):
-            self.restore()
-            return self._outcome("lp_completion", root_bound)
         self.root_candidates = {c for _, c in self._candidates(viol, {})}
-        if len(self.root_candidates) > MAX_ROOT_BRANCH_CANDIDATES:
-            self.restore()
-            return None
-        return self._branch_and_bound(root_bound, x, viol)
+        if len(self.root_candidates) <= MAX_ROOT_BRANCH_CANDIDATES:
+            return self._branch_and_bound(root_bound, x, viol)
+        # many disputed binaries: look for an incumbent that closes the gap, else a start for the HiGHS MILP
+        if ROOT_HEURISTIC:  # fix every binary to the completion and re-solve
+            y = xc[self.bcols]
+            self.h.changeColsBounds(self.bcols.size, self.bcols, y, y)
+            state_h, _, xh = self._solve_lp()
+            self.nodes += 1
+            if state_h == "ok" and xh is not None and self._violation(xh).max(initial=0.0) <= ROW_TOL:
+                self._accept(xh)
+            if self.incumbent is not None and self._gap_closed(root_bound):
+                self.restore()
+                return self._outcome("lp_completion", root_bound)
+        if DIVE_LPS > 0:
+            self._dive(viol)
+            if self.incumbent is not None and self._gap_closed(root_bound):
+                self.restore()
+                return self._outcome("lp_dive", root_bound)
+        self.restore()
+        return None
+
+    def _dive(self, root_viol: np.ndarray) -> None:
+        """Primal heuristic: for each value of :data:`DIVE_VALUES`, fix every binary met in a violated row to
+        it and re-solve, until the completion holds (an incumbent) or :data:`DIVE_LPS` LPs are spent."""
+        for value in DIVE_VALUES:
+            fixed: dict[int, float] = {}
+            viol = root_viol
+            for _ in range(DIVE_LPS):
+                cand = {c for _, c in self._candidates(viol, fixed)}
+                if not cand:
+                    break
+                fixed.update(dict.fromkeys(cand, value))
+                self._apply(fixed)
+                if self.root_basis is not None:
+                    self.h.setBasis(self.root_basis)
+                state, _, xn = self._solve_lp()
+                self.nodes += 1
+                if state != "ok" or xn is None:
+                    break
+                xc = self._complete(xn, fixed)
+                viol = self._violation(xc)
+                if viol.max(initial=0.0) <= ROW_TOL:
+                    self._accept(xc)
+                    break
 
     def _branch_and_bound(self, root_bound: float, x: np.ndarray, root_viol: np.ndarray) -> SolveOutcome | None:
         counter = 0
