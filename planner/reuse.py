@@ -9,9 +9,10 @@ Pyomo model and compiling it for HiGHS costs more than solving it, so :class:`Pl
 
 Between calls only the mutable parameters move (``grid.import_price_per_kwh``, ``grid.export_price_per_kwh``,
 ``grid.import_bound_kw``, ``grid.export_bound_kw``, ``site_load.load_kw``, ``solar.solar_kw``). The rows,
-columns and objective entries that depend on them are found once (Pyomo's ``identify_mutable_parameters``);
-on each call they are re-evaluated and pushed into the live HiGHS instance, which then re-solves from its last
-basis. The model is built with ``BuildOptions(binaries="all")`` so its structure does not depend on prices;
+columns and objective entries that depend on them are found once (Pyomo's ``identify_mutable_parameters``) and
+each is written as an affine function of the stacked parameter vector; on each call one sparse product gives
+all of them, and they are pushed into the live HiGHS instance, which then re-solves from its last basis. The
+plan is read straight from the solution's column vector (columns found once, :mod:`planner.readback`). The model is built with ``BuildOptions(binaries="all")`` so its structure does not depend on prices;
 the solve strategy of :mod:`planner.solve` branches only on binaries whose completion fails, so the extra
 binaries cost nothing unless they matter. Every plan is read back and passes :func:`planner.verify.verify`.
 
@@ -126,8 +127,8 @@ class PlanSession:
         self.last_timings = {"build_s": t1 - t0, "handover_s": time.perf_counter() - t1}
 
     def _find_dependents(self) -> None:
-        """Rows, columns and objective entries whose numbers depend on mutable parameters, each kept as the
-        Pyomo expression that gives its value (evaluated on every update, no expression walking)."""
+        """Rows, columns and objective entries whose numbers depend on mutable parameters, each found with the
+        Pyomo expression that gives its value; :meth:`_compile_affine` turns them into one affine map."""
         sf = self.sf
         self.row_items: list[tuple[int, Any, Any, Any, list[tuple[int, Any]]]] = []
         for r, con in enumerate(sf.rows):
