@@ -142,8 +142,9 @@ def model_cost_terms(built: BuiltModel, outcome: SolveOutcome) -> dict[tuple[str
     """Value of every (component, term) cost expression at the solution, except the grid terms of
     :data:`RECOMPUTED_FROM_SCHEDULE`.
 
-    Each term is compiled once into ``const + coef @ x[cols]``; a term whose expression holds mutable
-    parameters (which a persistent model changes between solves) is compiled again on every call.
+    Each term is compiled into ``const + coef @ x[cols]``. A persistent model (``built.extra["persistent"]``,
+    set by :mod:`planner.reuse`) keeps the forms of terms without mutable parameters for the next solve; a term
+    whose expression holds mutable parameters (which it changes between solves) is compiled on every call.
     """
     cache = _cache(built, outcome)
     forms = cache.setdefault("cost_forms", {})
@@ -156,7 +157,7 @@ def model_cost_terms(built: BuiltModel, outcome: SolveOutcome) -> dict[tuple[str
         form = forms.get(key)
         if form is None:
             form = _linear_form(expr, outcome.var_map)
-            if not _has_params(expr):
+            if built.extra.get("persistent") and not _has_params(expr):
                 forms[key] = form
         const, cols, coefs, fixed = form
         out[key] = float(const + coefs @ np.where(cols >= 0, x[np.maximum(cols, 0)], fixed))

@@ -114,6 +114,7 @@ class PlanSession:
     def _build(self, scenario: Scenario) -> None:
         t0 = time.perf_counter()
         self.built: BuiltModel = build_model(scenario, self.build_options)
+        self.built.extra["persistent"] = True  # read-back may keep what does not depend on parameters
         t1 = time.perf_counter()
         self.sf = compile_model(self.built.model)
         self.links = link_columns(self.built, self.sf)

@@ -132,3 +132,28 @@ def _replace_profiles(scenario: planner.Scenario, load: np.ndarray, solar: np.nd
     from dataclasses import replace
 
     return replace(scenario, load_kw=np.asarray(load, dtype=float), solar_kw=np.asarray(solar, dtype=float))
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_plan_session_update_equals_a_fresh_compile(seed):
+    """After new prices, load and solar the session's arrays (what HiGHS holds) equal a fresh compile of the
+    model with those parameters: row and column bounds, coefficients, costs and the objective offset."""
+    base = _random_scenario(seed)
+    session = PlanSession(base)
+    session.plan(base)
+    rng = np.random.default_rng(seed + 100)
+    factor = rng.uniform(0.3, 1.7, base.steps)
+    new = _replace_profiles(
+        base.with_prices(base.tariff.import_price_per_kwh * factor - 0.05, base.tariff.export_price_per_kwh * factor),
+        base.load_kw * rng.uniform(0.5, 1.5, base.steps),
+        base.solar_kw * rng.uniform(0.5, 1.5, base.steps),
+    )
+    got = session.plan(new)
+    verify(new, got)
+    assert session.rebuilds == 0
+    fresh = compile_model(session.built.model)  # the Pyomo parameters hold the new values
+    sf = session.sf
+    assert [id(v) for v in fresh.variables] == [id(v) for v in sf.variables]
+    for name in ("row_lower", "row_upper", "col_lower", "col_upper", "cost", "a_value"):
+        np.testing.assert_allclose(getattr(sf, name), getattr(fresh, name), rtol=1e-12, atol=1e-12, err_msg=name)
+    assert sf.offset == pytest.approx(fresh.offset, rel=1e-12, abs=1e-12)
