@@ -318,7 +318,7 @@ def solve_form(
         if sf.num_rows >= LAZY_MIP_FROM_ROWS and len(search.root_candidates) <= LAZY_MAX_CANDIDATES:
             linked = np.isin(np.arange(sf.num_cols), bcols)
             unlinked = np.flatnonzero(sf.integer & ~linked)
-            start_int = np.union1d(unlinked, np.fromiter(search.branched | search.root_candidates, dtype=np.int64))
+            start_int = np.union1d(unlinked, np.fromiter(search.branched | search.root_candidates | search.dive_candidates, dtype=np.int64))
             start_int = np.intersect1d(start_int, np.flatnonzero(sf.integer)).astype(np.int32)
     else:
         incumbent, nodes, lp_seconds, branched, start_int = None, 0, 0.0, 0, None
@@ -476,6 +476,7 @@ class _LinkedSearch:
         self.branched: set[int] = set()
         self.fixed_now: dict[int, float] = {}
         self.root_candidates: set[int] = set()
+        self.dive_candidates: set[int] = set()  # binaries met in violated rows during the dive
 
     # -- LP nodes -------------------------------------------------------------------------------------
     def _apply(self, fixed: dict[int, float]) -> None:
@@ -594,6 +595,7 @@ class _LinkedSearch:
                 if not cand:
                     break
                 fixed.update(dict.fromkeys(cand, value))
+                self.dive_candidates |= cand
                 self._apply(fixed)
                 if self.root_basis is not None:
                     self.h.setBasis(self.root_basis)
