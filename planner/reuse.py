@@ -317,7 +317,7 @@ def _affine(expr: Any, pos: dict[int, int]) -> tuple[float, dict[int, float]]:
     _NotAffine
         For a product or quotient of parameter-dependent parts, or an expression type not handled here.
     """
-    if isinstance(expr, int | float):
+    if not hasattr(expr, "is_expression_type"):  # a plain (Python or numpy) number
         return float(expr), {}
     if not expr.is_expression_type():
         if expr.is_parameter_type() and id(expr) in pos:
