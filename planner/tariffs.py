@@ -242,8 +242,19 @@ def tariff_from_table(
     if problems.issues:
         raise ScenarioError(problems.issues)
     assert scheme is not None
+    key = (
+        id(scheme),
+        id(schemes["export_scheme"]),
+        grid,
+        tuple(_file_stamp(f) for f in files.values()),
+        tuple(numbers.values()),
+        field,
+    )
+    cached = _PRICES_CACHE.get(key)
+    if cached is not None and cached[0] is scheme and cached[1] is schemes["export_scheme"]:
+        return _copy_spec(cached[2])
     try:
-        return scheme.prices(
+        spec = scheme.prices(
             grid,
             import_series=files["import_series_csv"],
             export_series=files["export_series_csv"],
@@ -256,6 +267,35 @@ def tariff_from_table(
         )
     except ScenarioError as exc:
         raise ScenarioError(_with_source(exc, None), source=exc.source) from None
+    if len(_PRICES_CACHE) >= _PRICES_CACHE_MAX:
+        _PRICES_CACHE.clear()
+    _PRICES_CACHE[key] = (scheme, schemes["export_scheme"], spec)
+    return _copy_spec(spec)
+
+
+_PRICES_CACHE: dict[tuple, tuple] = {}
+_PRICES_CACHE_MAX = 256
+"""Priced horizons by (scheme, export scheme, grid, series files and their stamps, options): the many sites
+of a batch share a scheme and a horizon, so each is priced once per process. Schemes are themselves cached
+by path and modification time, so an edited scheme file gives a new scheme object and a new key."""
+
+
+def _file_stamp(path: Path | None) -> tuple[str, int, int] | None:
+    if path is None:
+        return None
+    st = Path(path).stat()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def _copy_spec(spec: TariffSpec) -> TariffSpec:
+    """A copy whose arrays the caller may change without touching the cache."""
+    from dataclasses import replace
+
+    return replace(
+        spec,
+        import_price_per_kwh=spec.import_price_per_kwh.copy(),
+        export_price_per_kwh=spec.export_price_per_kwh.copy(),
+    )
 
 
 def _with_source(exc: ScenarioError, prefix: str | None) -> list[Issue]:
