@@ -152,8 +152,11 @@ def load_entry(name: str, directory: Path | None = None) -> CatalogueEntry:
     return read_entry_file(path)
 
 
+_ENTRY_CACHE: dict[tuple[str, int, int], CatalogueEntry] = {}
+
+
 def read_entry_file(path: Path) -> CatalogueEntry:
-    """Read and check one catalogue file.
+    """Read and check one catalogue file (cached per process by path, size and modification time).
 
     Raises
     ------
@@ -161,6 +164,16 @@ def read_entry_file(path: Path) -> CatalogueEntry:
         With ``source`` = the file path and one issue per invalid field.
     """
     path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    entry = _ENTRY_CACHE.get(key)
+    if entry is None:
+        entry = _ENTRY_CACHE[key] = _read_entry_file(path)
+    return entry
+
+
+def _read_entry_file(path: Path) -> CatalogueEntry:
+    """Parse and check one catalogue file (see :func:`read_entry_file`)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
