@@ -95,3 +95,18 @@ class BuildOptions:
 def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:
     """Indices where ``values > tol``."""
     return [int(k) for k in np.flatnonzero(values > tol)]
+
+
+def add_wear_block(m: Any, port: StoragePort) -> tuple[Any, Contribution]:
+    """Add the empty block ``wear_<kind>_<name>`` of a wear model for ``port``; return it and its contribution.
+
+    Non-identifier characters of the asset name become ``_`` so the block reads as a name in an LP dump.
+    """
+    import pyomo.environ as pyo
+
+    safe = "".join(ch if ch.isalnum() else "_" for ch in port.name)
+    name = f"wear_{port.kind}_{safe}"
+    block = pyo.Block()
+    m.add_component(name, block)
+    return block, Contribution(name)
+

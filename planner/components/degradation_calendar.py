@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.components.base import Contribution, StoragePort
+from planner.components.base import Contribution, StoragePort, add_wear_block
 from planner.components.degradation_wear import resolve_wear_model, soc_groups
 
 
@@ -36,11 +36,7 @@ def add_calendar_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Cont
     wear = resolve_wear_model(
         spec.degradation, port.capacity_kwh, spec.eta_discharge, spec.degradation_cost_per_kwh
     )
-    safe = "".join(ch if ch.isalnum() else "_" for ch in port.name)
-    bname = f"wear_{port.kind}_{safe}"
-    b = pyo.Block()
-    m.add_component(bname, b)
-    contribution = Contribution(bname)
+    b, contribution = add_wear_block(m, port)
     h = scenario.step_hours
     groups = soc_groups(list(port.soc_kwh))
     idx = [(s, k) for s, ks in groups.items() for k in ks]

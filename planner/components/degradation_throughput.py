@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.components.base import Contribution, StoragePort
+from planner.components.base import Contribution, StoragePort, add_wear_block
 
 
 def add_throughput_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contribution:
     """Add the (empty) block ``wear_<kind>_<name>`` and the throughput cost term."""
     rate = float(port.spec.degradation_cost_per_kwh)
-    safe = "".join(ch if ch.isalnum() else "_" for ch in port.name)
-    bname = f"wear_{port.kind}_{safe}"
-    m.add_component(bname, pyo.Block())
-    contribution = Contribution(bname)
+    _, contribution = add_wear_block(m, port)
     if rate > 0:
         h = scenario.step_hours
         throughput = sum(port.charge_kw.values()) + sum(port.discharge_kw.values())
