@@ -21,7 +21,7 @@ vehicle can hold (charged to ``soc_max_kwh``, the rest reported as a shortfall).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -187,6 +187,34 @@ def check_scenario(scenario: Scenario) -> list[Issue]:
     return issues
 
 
+def _storage_issues(
+    spec: Any,
+    where: str,
+    names: set[str],
+    max_capacity_kwh: float,
+    soc_fields: tuple[str, ...],
+    power_fields: tuple[str, ...],
+) -> list[Issue]:
+    """Checks shared by batteries and vehicles: unique name, capacity, SoC order and bounds, powers, etas.
+
+    ``names`` collects the names seen so far (updated in place).
+    """
+    issues: list[Issue] = []
+    if spec.name in names:
+        issues.append(Issue(f"{where}.name", spec.name, "a name unique among batteries and vehicles"))
+    names.add(spec.name)
+    cap_issues = _capacity(spec.capacity_kwh, f"{where}.capacity_kwh", max_capacity_kwh)
+    issues += cap_issues
+    issues += _order(spec.soc_min_kwh, spec.soc_max_kwh, f"{where}.soc_min_kwh", "soc_max_kwh", "kWh")
+    if not cap_issues:
+        for name in soc_fields:
+            issues += _soc_above_capacity(getattr(spec, name), f"{where}.{name}", spec.capacity_kwh)
+    for name in power_fields:
+        issues += _power(getattr(spec, name), f"{where}.{name}")
+    issues += _eta(spec.eta_charge, f"{where}.eta_charge") + _eta(spec.eta_discharge, f"{where}.eta_discharge")
+    return issues
+
+
 def asset_issues(batteries, vehicles, connection, grid=None) -> list[Issue]:
     """Problems of the asset specs and grid connection alone (no series needed).
 
@@ -202,36 +230,18 @@ def asset_issues(batteries, vehicles, connection, grid=None) -> list[Issue]:
     issues: list[Issue] = []
     names: set[str] = set()
     for i, b in enumerate(batteries):
-        where = f"battery[{i}]"
-        if b.name in names:
-            issues.append(Issue(f"{where}.name", b.name, "a name unique among batteries and vehicles"))
-        names.add(b.name)
-        cap_issues = _capacity(b.capacity_kwh, f"{where}.capacity_kwh", MAX_BATTERY_CAPACITY_KWH)
-        issues += cap_issues
-        issues += _order(b.soc_min_kwh, b.soc_max_kwh, f"{where}.soc_min_kwh", "soc_max_kwh", "kWh")
-        if not cap_issues:
-            issues += _soc_above_capacity(b.soc_max_kwh, f"{where}.soc_max_kwh", b.capacity_kwh)
-            issues += _soc_above_capacity(b.soc_kwh, f"{where}.soc_kwh", b.capacity_kwh)
-            issues += _soc_above_capacity(b.soc_min_kwh, f"{where}.soc_min_kwh", b.capacity_kwh)
-        issues += _power(b.charge_max_kw, f"{where}.charge_max_kw")
-        issues += _power(b.discharge_max_kw, f"{where}.discharge_max_kw")
-        issues += _eta(b.eta_charge, f"{where}.eta_charge") + _eta(b.eta_discharge, f"{where}.eta_discharge")
+        issues += _storage_issues(
+            b, f"battery[{i}]", names, MAX_BATTERY_CAPACITY_KWH,
+            ("soc_max_kwh", "soc_kwh", "soc_min_kwh"), ("charge_max_kw", "discharge_max_kw"),
+        )
     for i, v in enumerate(vehicles):
         where = f"vehicle[{i}]"
-        if v.name in names:
-            issues.append(Issue(f"{where}.name", v.name, "a name unique among batteries and vehicles"))
-        names.add(v.name)
+        issues += _storage_issues(
+            v, where, names, MAX_VEHICLE_CAPACITY_KWH,
+            ("soc_max_kwh", "soc_min_kwh"), ("charge_max_kw", "charge_min_kw", "discharge_max_kw"),
+        )
         cap_issues = _capacity(v.capacity_kwh, f"{where}.capacity_kwh", MAX_VEHICLE_CAPACITY_KWH)
-        issues += cap_issues
-        issues += _order(v.soc_min_kwh, v.soc_max_kwh, f"{where}.soc_min_kwh", "soc_max_kwh", "kWh")
-        if not cap_issues:
-            issues += _soc_above_capacity(v.soc_max_kwh, f"{where}.soc_max_kwh", v.capacity_kwh)
-            issues += _soc_above_capacity(v.soc_min_kwh, f"{where}.soc_min_kwh", v.capacity_kwh)
-        issues += _power(v.charge_max_kw, f"{where}.charge_max_kw")
-        issues += _power(v.charge_min_kw, f"{where}.charge_min_kw")
-        issues += _power(v.discharge_max_kw, f"{where}.discharge_max_kw")
         issues += _order(v.charge_min_kw, v.charge_max_kw, f"{where}.charge_min_kw", "charge_max_kw", "kW")
-        issues += _eta(v.eta_charge, f"{where}.eta_charge") + _eta(v.eta_discharge, f"{where}.eta_discharge")
         if v.shortfall_penalty_per_kwh is not None and not (
             math.isfinite(v.shortfall_penalty_per_kwh) and v.shortfall_penalty_per_kwh >= 0
         ):
