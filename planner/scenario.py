@@ -901,7 +901,11 @@ def scenario_from_dict(
     chargers = [x for i, raw_c in enumerate(chargers_raw) if (x := _read_charger(r, raw_c, i))]
     _check_chargers(r, chargers, vehicles)
     if grid is None:
-        raise ScenarioError(r.issues or [Issue("horizon", "missing", "a valid horizon")], source)
+        from planner.validate import asset_issues
+
+        seen = {issue.field for issue in r.issues}
+        more = [i for i in asset_issues(batteries, vehicles, connection, None) if i.field not in seen]
+        raise ScenarioError(r.issues + more or [Issue("horizon", "missing", "a valid horizon")], source)
     tariff = _read_tariff(r, raw, grid)
     load, _ = _read_profile(r, raw, "load", grid, SERIES_KEYS)
     solar, solar_table = _read_profile(r, raw, "solar", grid, SOLAR_KEYS)

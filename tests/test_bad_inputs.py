@@ -528,3 +528,17 @@ def test_base_scenario_is_valid_and_unchanged_by_copy() -> None:
     assert result.status == "optimal"
     assert _session(result)["shortfall_kwh"] == 0.0
     assert raw == base()
+
+
+def test_asset_problems_are_listed_even_when_the_horizon_is_invalid():
+    """A naive start time stops the reader early, yet the unit mistake in a vehicle is still reported."""
+    raw = {
+        "schema_version": 1,
+        "horizon": {"start": "2025-01-01T00:00:00", "hours": 2, "step_minutes": 30, "timezone": "UTC"},
+        "tariff": {"import_price_per_kwh": 0.2},
+        "vehicle": [{"name": "ev", "capacity_kwh": 40.0, "charge_max_kw": 7400.0}],
+    }
+    with pytest.raises(planner.ScenarioError) as err:
+        planner.scenario_from_dict(raw)
+    assert err.value.fields == ["horizon.start", "vehicle[0].charge_max_kw"]
+    assert "7400 W = 7.4 kW" in str(err.value)
