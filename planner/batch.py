@@ -526,17 +526,57 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _write_schedule(path: Path, staging: Path, result_plan: Any, result: SiteResult) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+_SCHEDULE_SCHEMAS: dict[tuple[str, ...], Any] = {}
+"""Per process: the Arrow schema (with its pandas metadata) of each schedule layout, keyed by the index and
+column dtypes, so that every site after the first of a layout skips the pandas-to-Arrow conversion."""
 
-    schedule = result_plan.schedule
+
+def _schedule_table_slow(site: str, schedule: pd.DataFrame) -> Any:
+    """The stored table of one schedule through pandas (columns ``site``, ``time`` [UTC], then the schedule)."""
+    import pyarrow as pa
+
     frame = schedule.copy()
     frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
     frame.index.name = "time"
     frame = frame.reset_index()
-    frame.insert(0, "site", result.site)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    frame.insert(0, "site", site)
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _schedule_table(site: str, schedule: pd.DataFrame) -> Any:
+    """The stored table of one schedule, built column by column against the layout's cached schema.
+
+    Gives the same table (types and pandas metadata) as :func:`_schedule_table_slow`, which is used for the
+    first schedule of each layout and whenever a column does not convert to its cached type.
+    """
+    import pyarrow as pa
+
+    index = pd.DatetimeIndex(schedule.index)
+    layout = (str(index.dtype), *(f"{name}={dtype}" for name, dtype in schedule.dtypes.items()))
+    schema = _SCHEDULE_SCHEMAS.get(layout)
+    if schema is not None and len(schema) == len(layout) + 1:
+        try:
+            arrays = [
+                pa.array([site] * len(index), type=schema.field(0).type),
+                pa.array(index.tz_convert("UTC"), type=schema.field(1).type),
+                *(pa.array(values.to_numpy(), type=schema.field(i + 2).type, from_pandas=True)
+                  for i, (_, values) in enumerate(schedule.items())),
+            ]
+            return pa.Table.from_arrays(arrays, schema=schema)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+    table = _schedule_table_slow(site, schedule)
+    if len(_SCHEDULE_SCHEMAS) >= 8:
+        _SCHEDULE_SCHEMAS.clear()  # flat memory: a handful of layouts per batch
+    _SCHEDULE_SCHEMAS[layout] = table.schema
+    return table
+
+
+def _write_schedule(path: Path, staging: Path, result_plan: Any, result: SiteResult) -> None:
+    import pyarrow.parquet as pq
+
+    schedule = result_plan.schedule
+    table = _schedule_table(result.site, schedule)
     meta = dict(table.schema.metadata or {})
     plan_meta = {
         "scenario_name": result_plan.scenario_name,

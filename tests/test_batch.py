@@ -332,3 +332,22 @@ def test_two_concurrent_runs_on_one_folder_leave_a_complete_result(
     json.loads((out / "manifest.json").read_text())
     _assert_same_results(out, reference, [f"home-{i:02d}" for i in range(16)])
     _verify_stored(population, out)
+
+
+def test_schedule_table_built_by_columns_equals_the_pandas_conversion() -> None:
+    from planner.batch import _schedule_table, _schedule_table_slow
+
+    index = pd.date_range("2023-03-26T00:00", periods=6, freq="30min", tz="Europe/London", unit="us")
+    schedule = pd.DataFrame(
+        {"grid_import_kw": [0.0, 1.5, 2.0, 0.0, 0.25, 3.0],
+         "ev_soc_kwh": [math.nan, math.nan, 20.0, 21.5, 23.0, math.nan],  # NaN while unplugged
+         "ev_plugged": [False, False, True, True, True, False]},
+        index=index,
+    )
+    for site in ("home-a", "home-b"):  # the first builds the layout's schema, the second reuses it
+        fast, slow = _schedule_table(site, schedule), _schedule_table_slow(site, schedule)
+        assert fast.equals(slow, check_metadata=True)
+        assert fast.column("ev_soc_kwh").null_count == 3  # NaN stored as null, as pandas conversion does
+        assert fast.column("site").to_pylist() == [site] * 6
+    times = pd.DatetimeIndex(fast.column("time").to_pandas())
+    assert times.equals(index.tz_convert("UTC"))
