@@ -286,9 +286,9 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     """
     import tomllib
 
-    from planner.scenario import load_scenario, read_series_csv
+    from planner.scenario import load_scenario, read_profile, read_series_csv
     from planner.simulate import TripSession
-    from planner.timegrid import TimeGrid, align_series
+    from planner.timegrid import TimeGrid
 
     path = Path(path)
     template = load_scenario(path)
@@ -317,13 +317,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
             )
         end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
     grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
-    series = {}
-    for key in ("load", "solar"):
-        table = raw.get(key, {})
-        frame = frames[key]
-        column = table.get("column", frame.columns[0])
-        scale = float(table.get("scale", 1.0)) * float(table.get("kwp", 1.0))
-        series[key] = align_series(frame[column].dropna(), grid, f"{key}.csv")[0] * scale
+    series = {key: read_profile(raw, key, grid, path.parent) for key in ("load", "solar")}
     sessions = {
         v.name: tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
                       for s in v.sessions)

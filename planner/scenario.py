@@ -669,6 +669,24 @@ def _read_profile(
     return values, table
 
 
+def read_profile(raw: Mapping[str, Any], key: str, grid: TimeGrid, base_dir: Path | str) -> np.ndarray:
+    """The ``[load]`` or ``[solar]`` profile of a parsed scenario on any grid [kW], one value per step.
+
+    The same rules as when a scenario is read (list, constant or CSV; ``column``, ``scale``, ``kwp``), so a
+    simulation can re-read a scenario's series over a longer period than its horizon.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem of the table or its series over ``grid``.
+    """
+    r = _Reader(Path(base_dir))
+    values, _ = _read_profile(r, raw, key, grid, SOLAR_KEYS if key == "solar" else SERIES_KEYS)
+    if r.issues:
+        raise ScenarioError(r.issues)
+    return values
+
+
 def _merge_catalogue(r: _Reader, table: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
     """Fill fields from a catalogue entry named by ``model``; explicit fields win."""
     merged = dict(table)
