@@ -110,7 +110,7 @@ def plan(
         except (ScenarioError, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - a bad solution must not escape as a traceback
-            reason = f"solver solution rejected: {type(exc).__name__}: {_first_line(exc)}"
+            reason = f"solver solution rejected: {type(exc).__name__}: {_all_lines(exc)}"
             if not allow_fallback:
                 raise PlannerError(reason) from exc
             return _fallback(scenario, reason, t0, dispatch)
@@ -233,6 +233,12 @@ class _SolveJob:
         if isinstance(exc, ImportError | OSError):
             return f"solver unavailable: {type(exc).__name__}: {_first_line(exc)}"
         return f"solver error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _all_lines(exc: BaseException) -> str:
+    """The whole message of ``exc`` on one line (a verifier's every violation, joined by ``; ``)."""
+    lines = [line.strip().removeprefix("- ") for line in str(exc).strip().splitlines()]
+    return "; ".join(line for line in lines if line)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.components.base import wear_block_name
 from planner.components.charger import PHASES, session_limits
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario
@@ -140,7 +141,7 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
         net_demand = net_demand + charge
         shortfalls.extend(entries)
         v_penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else penalty
-        terms[(f"wear_vehicle_{v.name}", "degradation_cost")] = v.degradation_cost_per_kwh * float(charge.sum() * h)
+        terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = v.degradation_cost_per_kwh * float(charge.sum() * h)
         terms[(v.name, "shortfall_penalty")] = v_penalty * sum(e["shortfall_kwh"] for e in entries)
     demand = np.maximum(net_demand, 0.0)
     imp = np.minimum(demand, limit_imp)
@@ -163,7 +164,7 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
         short = max(0.0, b.end_soc_min_kwh - b.soc_kwh)
         shortfalls.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
                            "soc_kwh": float(b.soc_kwh), "shortfall_kwh": float(short if short > 1e-6 else 0.0)})
-        terms[(f"wear_battery_{b.name}", "degradation_cost")] = 0.0
+        terms[(wear_block_name("battery", b.name), "degradation_cost")] = 0.0
         terms[(b.name, "shortfall_penalty")] = penalty * short
     unserved_kwh = float(unserved.sum() * h)
     if unserved_kwh > 1e-6:

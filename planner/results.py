@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.components.base import wear_block_name
 from planner.scenario import Scenario
 
 COST_ORDER = (
@@ -201,13 +202,14 @@ def compute_costs(
         "standing_charge": float(scenario.tariff.standing_charge_cost),
     }
     per_asset: dict[str, float] = {}
+    owners = {wear_block_name("battery", b.name): b.name for b in scenario.batteries}
+    owners |= {wear_block_name("vehicle", v.name): v.name for v in scenario.vehicles}
     for (component, term), value in model_terms.items():
         if component == "grid" and term in ("import_cost", "export_revenue"):
             continue
         costs[term] = costs.get(term, 0.0) + float(value)
-        if term.startswith("degradation_cost") and component.startswith("wear_"):
-            asset = component.split("_", 2)[2]
-            key = f"degradation_cost_{asset}"
+        if term.startswith("degradation_cost") and component in owners:
+            key = f"degradation_cost_{owners[component]}"
             per_asset[key] = per_asset.get(key, 0.0) + float(value)
     for key in ("degradation_cost", "shortfall_penalty"):
         costs.setdefault(key, 0.0)

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from planner.components.base import wear_block_name
 from planner.errors import PlannerError, ScenarioError
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario, SessionSpec, VehicleSpec
@@ -549,7 +550,7 @@ def _plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
         c = schedule[f"{b.name}_charge_kw"].to_numpy()
         d = schedule[f"{b.name}_discharge_kw"].to_numpy()
         soc = schedule[f"{b.name}_soc_kwh"].to_numpy()
-        terms[(f"wear_battery_{b.name}", "degradation_cost")] = wear_cost_from_schedule(
+        terms[(wear_block_name("battery", b.name), "degradation_cost")] = wear_cost_from_schedule(
             b, c, d, h, [(0, np.concatenate([[b.soc_kwh], soc]))])
         short = max(0.0, b.end_soc_min_kwh - float(soc[-1]))
         terms[(b.name, "shortfall_penalty")] = scenario.shortfall_penalty_per_kwh * short
@@ -575,7 +576,7 @@ def _plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
                 "departs_in_horizon": inside, "target_kwh": float(target),
                 "requested_kwh": float(s.depart_soc_min_kwh), "soc_kwh": final, "shortfall_kwh": short,
             })
-        terms[(f"wear_vehicle_{v.name}", "degradation_cost")] = wear_cost_from_schedule(v, c, d, h, trajectories)
+        terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = wear_cost_from_schedule(v, c, d, h, trajectories)
         terms[(v.name, "shortfall_penalty")] = penalty * total_short
     unserved = schedule["unserved_load_kw"].to_numpy()
     terms[("load", "unserved_load_penalty")] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner.components.base import model_name
 from planner.errors import Issue
 
 if TYPE_CHECKING:
@@ -202,6 +203,17 @@ def _storage_issues(
     issues: list[Issue] = []
     if spec.name in names:
         issues.append(Issue(f"{where}.name", spec.name, "a name unique among batteries and vehicles"))
+    else:
+        clash = [other for other in names if model_name(other) == model_name(spec.name)]
+        if clash:
+            issues.append(
+                Issue(
+                    f"{where}.name",
+                    spec.name,
+                    f"a name that differs from {clash[0]!r} in more than punctuation and spaces "
+                    f"(both read as {model_name(spec.name)!r} in the model)",
+                )
+            )
     names.add(spec.name)
     cap_issues = _capacity(spec.capacity_kwh, f"{where}.capacity_kwh", max_capacity_kwh)
     issues += cap_issues

@@ -56,6 +56,8 @@ class Contribution:
 
     name: str
     bus_kw: dict[int, Any] = field(default_factory=dict)
+    asset: str | None = None
+    """The asset's own (unsanitised) name when the contribution belongs to one asset."""
     costs: dict[str, Any] = field(default_factory=dict)
     storage: StoragePort | None = None
     binary_links: list[tuple[Any, Any]] = field(default_factory=list)
@@ -97,16 +99,35 @@ def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:
     return [int(k) for k in np.flatnonzero(values > tol)]
 
 
+def model_name(name: str) -> str:
+    """An asset name as it appears in model component names: every non-alphanumeric character becomes ``_``.
+
+    This is the only place the model spells an asset name. Two assets whose names map to the same model
+    name are an input error (:func:`planner.validate.validate_scenario` reports both).
+    """
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def asset_block_name(kind: str, name: str) -> str:
+    """Model block name of an asset: ``<kind>_<model name>`` (``kind``: ``"battery"`` or ``"vehicle"``)."""
+    return f"{kind}_{model_name(name)}"
+
+
+def wear_block_name(kind: str, name: str) -> str:
+    """Model block name of an asset's wear model: ``wear_<kind>_<model name>``."""
+    return f"wear_{kind}_{model_name(name)}"
+
+
 def add_wear_block(m: Any, port: StoragePort) -> tuple[Any, Contribution]:
     """Add the empty block ``wear_<kind>_<name>`` of a wear model for ``port``; return it and its contribution.
 
-    Non-identifier characters of the asset name become ``_`` so the block reads as a name in an LP dump.
+    The contribution carries the asset's own name (``asset``), so costs are attributed without parsing the
+    block name back.
     """
     import pyomo.environ as pyo
 
-    safe = "".join(ch if ch.isalnum() else "_" for ch in port.name)
-    name = f"wear_{port.kind}_{safe}"
+    name = wear_block_name(port.kind, port.name)
     block = pyo.Block()
     m.add_component(name, block)
-    return block, Contribution(name)
+    return block, Contribution(name, asset=port.name)
 

@@ -23,13 +23,12 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.components.base import BuildOptions, Contribution, StoragePort
+from planner.components.base import BuildOptions, Contribution, StoragePort, asset_block_name
 
 
 def block_name(kind: str, name: str) -> str:
-    """Pyomo block name of an asset: ``battery_<name>`` with non-identifier characters replaced."""
-    safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-    return f"{kind}_{safe}"
+    """Pyomo block name of an asset (see :func:`planner.components.base.asset_block_name`)."""
+    return asset_block_name(kind, name)
 
 
 def direction_binary_steps(scenario) -> list[int]:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.components.base import BuildOptions, Contribution
+from planner.components.base import BuildOptions, Contribution, asset_block_name
 
 if TYPE_CHECKING:  # pyomo is imported where a model is built, so the limits work without it (fail-safe plan)
     import pyomo.environ as pyo
@@ -138,7 +138,7 @@ def _kept_sessions(grid, sessions: Iterable) -> list[int]:
 
 def _vehicle_block_name(name: str) -> str:
     """``vehicle_<name>`` as :func:`planner.components.battery.block_name` spells it."""
-    return "vehicle_" + "".join(ch if ch.isalnum() else "_" for ch in name)
+    return asset_block_name("vehicle", name)
 
 
 def _symmetry_key(scenario, built_spec, lims: list[SessionLimits]) -> tuple:
