@@ -166,6 +166,7 @@ class _DropCancelled(logging.Filter):
 
 
 logging.getLogger("pyomo.core").addFilter(_DropCancelled())
+_log = logging.getLogger("planner")
 
 
 def _cancel(thread: threading.Thread) -> None:
@@ -257,7 +258,11 @@ def _merge_notes(notes: list[str], scenario: Scenario) -> list[str]:
 def _fallback(scenario: Scenario, reason: str, t0: float, dispatch: str) -> Plan:
     """The verified fail-safe plan (see :mod:`planner.fallback`)."""
     result = fallback_plan(scenario, reason)
-    verify(scenario, result, dispatch=dispatch)
+    try:
+        verify(scenario, result, dispatch=dispatch)
+    except Exception as exc:  # noqa: BLE001 - the fail-safe plan is returned whatever its check says
+        _log.error("fail-safe plan failed its own verification: %s", _all_lines(exc))
+        result.reason = f"{result.reason}; the fail-safe plan itself failed verification: {_all_lines(exc)}"
     result.notes = _merge_notes(result.notes, scenario)
     result.solve_seconds = time.perf_counter() - t0
     return result

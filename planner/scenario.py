@@ -340,9 +340,12 @@ class _Reader:
         import difflib
 
         for key in table:
+            if not isinstance(key, str):
+                self.add(f"{prefix}{key!r}", "a key that is not a string", "a string key")
+                continue
             if key not in allowed:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = f" (did you mean '{close[0]}'?)" if close else f" ({', '.join(sorted(allowed))})"
                 self.add(f"{prefix}{key}", "unknown key", f"one of the known keys{hint}")
 
     def table(self, raw: Mapping[str, Any], key: str, prefix: str = "") -> Mapping[str, Any]:
@@ -363,7 +366,9 @@ class _Reader:
         maximum: float | None = None,
         required: bool = False,
         unit: str = "",
+        unlimited: bool = False,
     ) -> float:
+        """A number from ``table[key]``; ``inf`` only where ``unlimited`` (documented as "no limit")."""
         name = f"{where}.{key}" if where else key
         if key not in table:
             if required or default is None:
@@ -375,7 +380,7 @@ class _Reader:
             self.add(name, value, f"a number{unit}")
             return math.nan
         value = float(value)
-        if not math.isfinite(value) and not (value == math.inf and maximum is None):
+        if not math.isfinite(value) and not (value == math.inf and unlimited):
             self.add(name, value, f"a finite number{unit}")
             return math.nan
         if minimum is not None and value < minimum:
@@ -774,7 +779,7 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
     deg = r.number(table, "degradation_cost_per_kwh", where, 0.0, minimum=0.0, unit=" [currency/kWh]")
     penalty = None
     if "shortfall_penalty_per_kwh" in table:
-        penalty = r.number(table, "shortfall_penalty_per_kwh", where, minimum=0.0)
+        penalty = r.number(table, "shortfall_penalty_per_kwh", where, minimum=0.0, unit=" [currency/kWh]")
     default_charger = None
     if "charger" in table:
         default_charger = r.string(table, "charger", where, "")
@@ -892,9 +897,9 @@ def scenario_from_dict(
     gtable = r.table(raw, "grid")
     r.check_keys(gtable, GRID_KEYS, "grid.")
     connection = GridSpec(
-        r.number(gtable, "import_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
-        r.number(gtable, "export_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
-        r.number(gtable, "phase_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]"),
+        r.number(gtable, "import_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
+        r.number(gtable, "export_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
+        r.number(gtable, "phase_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
     )
     batteries_raw = raw.get("battery", [])
     vehicles_raw = raw.get("vehicle", [])

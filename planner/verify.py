@@ -291,9 +291,17 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         recomputed["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
         if not scenario.solar_curtailable:
             recomputed["forced_curtailment_penalty"] = scenario.shortfall_penalty_per_kwh * float(curtailed.sum() * h)
+        # a penalty term is checked to the energy tolerance times its price (1e-4 kWh at 1e6/kWh is 100)
+        penalties = [scenario.shortfall_penalty_per_kwh] + [
+            v.shortfall_penalty_per_kwh for v in scenario.vehicles if v.shortfall_penalty_per_kwh is not None
+        ]
+        penalty_tol = max(TOL_COST_ABS, max(penalties) * TOL_KWH)
+        penalty_keys = {"shortfall_penalty", "unserved_load_penalty", "forced_curtailment_penalty"}
         for key, value in recomputed.items():
             got = plan.costs.get(key, 0.0)
             rep.checks += 1
+            if key in penalty_keys and abs(got - value) <= penalty_tol:
+                continue
             if key.startswith("degradation_cost_") and key not in plan.costs and value == 0:
                 continue
             if key in least_cost_keys and value - TOL_COST_ABS <= got <= value + gap_slack + TOL_COST_ABS:
@@ -303,7 +311,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         total = sum(v for k, v in plan.costs.items() if k not in ("total", "export_revenue") and not k.startswith("degradation_cost_"))
         total -= plan.costs.get("export_revenue", 0.0)
         rep.checks += 1
-        if not _close(total, plan.costs.get("total", math.nan)):
+        if not (_close(total, plan.costs.get("total", math.nan))
+                or abs(total - plan.costs.get("total", math.nan)) <= penalty_tol):
             bad.append(f"cost total: plan says {plan.costs.get('total')}, sum of terms {total}")
         rep.costs = recomputed
     if bad:
