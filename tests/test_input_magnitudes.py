@@ -10,9 +10,9 @@ import math
 import tomllib
 
 import pytest
+from conftest import ROOT
 
 import planner
-from conftest import ROOT
 from planner.errors import ScenarioError
 
 EXAMPLE = ROOT / "data" / "examples" / "leaf-xstorage.toml"
