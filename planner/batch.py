@@ -42,7 +42,6 @@ import time
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ STRING_KEYS = frozenset(
      "depart", "currency", "import_price_column", "export_price_column"}
 )
 """Last key-path segments whose cells stay strings in a CSV table (never parsed as numbers)."""
+MAX_SITE_KEY_CHARS = 120
+"""Longest site id used as a file name as it is; a longer one is cut to 80 characters plus a hash."""
 _FILE_KEYS = re.compile(r"(^|_)csv$")
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
 
@@ -339,7 +340,7 @@ def _referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
 def site_key(site: str) -> str:
     """File-name-safe form of a site id (a short hash is added when characters had to be replaced)."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", site).strip("._") or "site"
-    if safe != site:
+    if safe != site or len(safe) > MAX_SITE_KEY_CHARS:  # file names are limited to 255 bytes
         safe = f"{safe[:80]}-{_sha256(site.encode())[:8]}"
     return safe
 
@@ -482,6 +483,10 @@ def read_tasks(input_path: str | Path, options: BatchOptions) -> list[SiteTask]:
             tasks.append(SiteTask(site, site_key(site), h, "row", raw, str(base), error))
     else:
         msg = f"batch input {path}: expected a folder of .toml files or a .csv/.parquet site table"
+        raise ValueError(msg)
+    if not tasks:
+        what = "no .toml scenario files" if path.is_dir() else "no rows"
+        msg = f"batch input {path}: {what} - nothing to plan"
         raise ValueError(msg)
     seen: dict[str, str] = {}
     checked = []
@@ -747,47 +752,30 @@ def _run_local(
     workers: int,
     on_result: Callable[[SiteTask, SiteResult], None],
 ) -> None:
-    """Plan ``tasks`` on a pool of local worker processes (at most ``4 * workers`` in flight).
+    """Plan ``tasks`` on local worker processes (:func:`planner.jobs.batch.local_pool.run_local`).
 
-    If a worker process dies (killed, out of memory), the sites it had in flight are recorded as failed
-    and a new pool carries on with the rest.
+    A site whose worker died twice (once on its own) is reported failed; its ``failed/`` record is written
+    here, in the parent.
     """
-    import multiprocessing
-    from concurrent.futures.process import BrokenProcessPool
+    from functools import partial
 
-    pending = iter(tasks)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["planner.api", "planner.batch"])
-    broken = True
-    while broken:
-        broken = False
-        in_flight: dict[Future[SiteResult], SiteTask] = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-            while True:
-                while len(in_flight) < 4 * workers and not broken:
-                    task = next(pending, None)
-                    if task is None:
-                        break
-                    in_flight[pool.submit(plan_site, task, context)] = task
-                if not in_flight:
-                    break
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = in_flight.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        result = SiteResult(
-                            task.site, "failed", input_hash=task.input_hash, run_id=context["run_id"],
-                            error="worker process died while planning this site",
-                        )
-                    except Exception as exc:  # noqa: BLE001 - e.g. the results folder became unwritable
-                        result = SiteResult(
-                            task.site, "failed", input_hash=task.input_hash, run_id=context["run_id"],
-                            error=f"{type(exc).__name__}: {exc}",
-                        )
-                    on_result(task, result)
+    from planner.jobs.batch.local_pool import Crash, run_local
+
+    def report(task: SiteTask, value: Any) -> None:
+        if isinstance(value, SiteResult):
+            on_result(task, value)
+            return
+        error = value.error if isinstance(value, Crash) else f"{type(value).__name__}: {value}"
+        result = SiteResult(task.site, "failed", input_hash=task.input_hash, run_id=context["run_id"],
+                            error=error)
+        out, staging = Path(context["out_dir"]), Path(context["staging"])
+        with contextlib.suppress(OSError):
+            _atomic_write(out / "failed" / f"{task.key}.json", staging,
+                          lambda tmp: tmp.write_text(json.dumps(result.to_json(), indent=1)))
+        on_result(task, result)
+
+    run_local(tasks, partial(plan_site, context=context), workers, report, initializer=_init_worker,
+              preload=("planner.api", "planner.batch"))
 
 
 def _run_dask(
@@ -948,6 +936,9 @@ def run_batch(
         the run itself raises only for an unreadable input or results folder.
     """
     t0 = time.perf_counter()
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        msg = f"workers: {workers!r} - expected a whole number >= 1 (or None for every core)"
+        raise ValueError(msg)
     options = BatchOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, dispatch=dispatch)
     if not time_limit_s > 0:
         msg = f"time_limit_s must be > 0 seconds (got {time_limit_s!r})"
@@ -1020,7 +1011,7 @@ def _execute(
         if scheduler:
             _run_dask(todo, context, scheduler, on_result)
         else:
-            n = workers if workers and workers > 0 else (os.cpu_count() or 1)
+            n = workers if workers is not None else (os.cpu_count() or 1)
             _run_local(todo, context, min(n, len(todo)), on_result)
     return [keyed[t.key] for t in tasks]
 
@@ -1123,10 +1114,12 @@ class _ProgressReporter:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from planner.cli import EXIT_FAILED, EXIT_OK, echo
+    from planner.jobs.batch.local_pool import BatchInterrupted
 
     reporter = _ProgressReporter(echo)
     try:
@@ -1135,6 +1128,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit_s, mip_rel_gap=args.gap, dispatch=args.dispatch,
             resume=args.resume, progress=reporter,
         )
+    except BatchInterrupted as exc:
+        reporter.close()
+        done = len(list((Path(args.out) / "schedules").glob("*.parquet")))
+        echo(f"{exc}: the sites not yet planned were cancelled and every worker ended; "
+             f"{done} schedule files in {args.out} are complete - rerun with --resume to finish", err=True)
+        return 128 + exc.signal_number
     finally:
         reporter.close()
     failed = result.summary[result.summary["status"] == "failed"]
