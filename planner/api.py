@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import logging
@@ -168,6 +169,21 @@ class _DropCancelled(logging.Filter):
 logging.getLogger("pyomo.core").addFilter(_DropCancelled())
 _log = logging.getLogger("planner")
 
+ABANDONED_JOIN_S = 120.0
+"""At interpreter exit, how long [s] to wait for each solver thread the wall-clock guard gave up on."""
+_ABANDONED: set[threading.Thread] = set()
+
+
+@atexit.register
+def _join_abandoned() -> None:
+    """Wait for abandoned solver threads before the interpreter exits.
+
+    HiGHS stops at its own time limit; a process that exited while HiGHS still ran in a thread would abort
+    in HiGHS's thread teardown (SIGABRT, "terminate called without an active exception").
+    """
+    for thread in list(_ABANDONED):
+        thread.join(ABANDONED_JOIN_S)
+
 
 def _cancel(thread: threading.Thread) -> None:
     """Ask ``thread`` to stop: raise :class:`_Cancelled` in it at its next Python instruction.
@@ -199,8 +215,11 @@ class _SolveJob:
         self.building = True
 
     def _target(self) -> None:
-        with contextlib.suppress(_Cancelled):
-            self._work()
+        try:
+            with contextlib.suppress(_Cancelled):
+                self._work()
+        finally:
+            _ABANDONED.discard(threading.current_thread())
 
     def _work(self) -> None:
         try:
@@ -220,6 +239,7 @@ class _SolveJob:
         worker.join(None if not math.isfinite(wall_clock_s) else max(wall_clock_s, 0.0))
         if worker.is_alive():
             self.cancelled = True
+            _ABANDONED.add(worker)
             if self.building:  # inside HiGHS the worker stops at the solver's own time limit
                 _cancel(worker)
             return (

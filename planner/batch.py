@@ -458,7 +458,7 @@ def read_tasks(input_path: str | Path, options: BatchOptions) -> list[SiteTask]:
             site = file.relative_to(path).with_suffix("").as_posix()
             text = file.read_bytes()
             try:
-                raw: Any = tomllib.loads(text.decode("utf-8"))
+                raw: Any = tomllib.loads(text.decode("utf-8-sig"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 raw = {}
             refs = {k: digests(p) for k, p in _referenced_files(raw, file.parent).items()}

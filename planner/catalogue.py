@@ -175,7 +175,7 @@ def read_entry_file(path: Path) -> CatalogueEntry:
 def _read_entry_file(path: Path) -> CatalogueEntry:
     """Parse and check one catalogue file (see :func:`read_entry_file`)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Issue("toml", str(exc), "valid TOML")], source=str(path)) from exc
     issues = _check(data, path)

@@ -13,14 +13,42 @@ from collections.abc import Sequence
 from planner.errors import PlannerError, ScenarioError
 
 EXIT_OK = 0
+"""``plan``: an optimal plan that meets every target. Other commands: success."""
 EXIT_FAILED = 1
+"""No result: the command failed (the message says why)."""
 EXIT_BAD_INPUT = 2
+"""Bad input (scenario, option or file): nothing was planned."""
+EXIT_TIME_LIMIT = 3
+"""``plan``: a verified plan found within the time limit but not proven optimal; every target met."""
+EXIT_SHORTFALL = 4
+"""``plan``: a verified plan (optimal or time-limited) that misses a target or leaves load unserved."""
+EXIT_FALLBACK = 5
+"""``plan``: the solver gave no usable plan; the verified fail-safe plan was written (reason printed)."""
+SAVE_SUFFIXES = (".csv", ".parquet", ".json")
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+SHORTFALL_TOL_KWH = 1e-3
+"""A shortfall below this [kWh] counts as met for the exit code."""
+
+
+def plan_exit_code(status: str, shortfall_kwh: float) -> int:
+    """The exit code of ``planner plan`` for a plan's status and total shortfall [kWh] (see ``EXIT_*``)."""
+    if status == "fallback":
+        return EXIT_FALLBACK
+    if shortfall_kwh > SHORTFALL_TOL_KWH:
+        return EXIT_SHORTFALL
+    return EXIT_TIME_LIMIT if status == "time_limit" else EXIT_OK
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from planner.api import plan
     from planner.scenario import load_scenario
 
+    if args.out and Path(args.out).suffix.lower() not in SAVE_SUFFIXES:
+        raise ValueError(f"--out: {args.out} - expected a .csv, .parquet or .json file name")
+    if args.plot and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
+        raise ValueError(f"--plot: {args.plot} - expected a {', '.join(PLOT_SUFFIXES)} file name")
     scenario = load_scenario(args.scenario)
     result = plan(
         scenario,
@@ -37,7 +65,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.plot:
         result.plot(args.plot)
         print(f"plot written to {args.plot}")
-    return EXIT_OK if result.status != "fallback" else EXIT_FAILED
+    if result.status == "fallback":
+        print(f"fail-safe plan: {result.reason}", file=sys.stderr)
+    return plan_exit_code(result.status, result.total_shortfall_kwh)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -292,7 +292,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
 
     path = Path(path)
     template = load_scenario(path)
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     tz = template.grid.timezone
     step = template.grid.step_minutes
     begin = pd.Timestamp(start, tz="UTC") - pd.Timedelta(days=history_days)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
+from planner.inputs.csv_table import CsvShapeError, read_series_table
 from planner.tariffs import TariffSpec
 from planner.timegrid import TimeGrid, align_series, check_timezone, to_utc_timestamp
 
@@ -551,7 +552,9 @@ def read_series_csv(path: Path) -> pd.DataFrame:
 def _parse_series_csv(path: Path) -> pd.DataFrame:
     """Parse a series CSV (see :func:`read_series_csv`)."""
     try:
-        frame = pd.read_csv(path)
+        frame = read_series_table(path)
+    except CsvShapeError as exc:
+        raise ScenarioError([Issue(str(path), "mismatched columns", f"one value per header column ({exc})")]) from None
     except (OSError, ValueError) as exc:
         raise ScenarioError([Issue(str(path), "unreadable", f"a CSV file ({exc})")]) from None
     if frame.shape[1] < 2:
@@ -974,7 +977,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError([Issue("path", str(path), "an existing scenario file")], str(path))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError([Issue("file", path.name, f"valid TOML ({exc})")], str(path)) from None
     return scenario_from_dict(raw, path.parent, str(path))

@@ -564,9 +564,8 @@ def list_schemes() -> list[str]:
 def _load_path(path: str, mtime: float) -> Scheme:
     file = Path(path)
     try:
-        with file.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+        raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError([Issue("file", path, f"valid TOML ({exc})")], source=path) from None
     return parse_scheme(raw, file)
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
+from planner.inputs.csv_table import CsvShapeError, read_series_table
 from planner.timegrid import TimeGrid, align_series
 
 MAX_PRICE_PER_KWH = 5.0
@@ -42,7 +43,7 @@ def _read_price_series(
     source: str, mtime: float, column: str | None, field: str
 ) -> tuple[pd.Series, str]:
     try:
-        frame = pd.read_csv(source)
+        frame = read_series_table(source)
     except FileNotFoundError:
         raise ScenarioError(
             [
@@ -53,6 +54,8 @@ def _read_price_series(
                 )
             ]
         ) from None
+    except CsvShapeError as exc:
+        raise ScenarioError([Issue(field, source, f"one value per header column ({exc})")]) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ScenarioError([Issue(field, source, f"a readable CSV file ({exc})")]) from None
     if frame.shape[1] < 2:

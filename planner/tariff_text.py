@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.errors import Issue, ScenarioError
 from planner.tariff_files import list_schemes, load_scheme
 from planner.tariff_rules import _Clock
 
@@ -27,7 +28,16 @@ def format_scheme_list() -> str:
 def format_scheme_day(
     name_or_path: str | Path, date: str | None = None, step_minutes: int = 30
 ) -> str:
-    """A scheme's description and, with ``date`` (YYYY-MM-DD), its prices for that local day."""
+    """A scheme's description and, with ``date`` (YYYY-MM-DD), its prices for that local day.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown scheme, a bad date, or a ``step_minutes`` outside 1-60 or not dividing a day.
+    """
+    if isinstance(step_minutes, bool) or not isinstance(step_minutes, int) or not 1 <= step_minutes <= 60 \
+            or 1440 % step_minutes:
+        raise ScenarioError([Issue("--step-minutes", step_minutes, "whole minutes from 1 to 60 that divide a day")])
     scheme = load_scheme(name_or_path)
     rules = (
         ("import", scheme.import_rule),

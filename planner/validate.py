@@ -410,6 +410,11 @@ def degraded_notes(scenario: Scenario) -> list[str]:
                     f"{sw}: arrives with {s.arrive_soc_kwh:g} kWh, already at or above its target "
                     f"({s.depart_soc_min_kwh:g} kWh); no charging is needed"
                 )
+            if v.v2g and s.arrive_soc_kwh < v.soc_min_kwh:
+                notes.append(
+                    f"{sw}: arrives with {s.arrive_soc_kwh:g} kWh, below the reserve soc_min_kwh "
+                    f"({v.soc_min_kwh:g} kWh); the car only charges in this session (no V2G discharge)"
+                )
             reachable = max(v.soc_max_kwh, s.arrive_soc_kwh)
             if s.depart_soc_min_kwh > reachable + 1e-9:
                 notes.append(

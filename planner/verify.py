@@ -230,6 +230,9 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * cj[first:last] * h - dj[first:last] * h / v.eta_discharge)
             lo, hi = min(v.soc_min_kwh, s.arrive_soc_kwh), max(v.soc_max_kwh, s.arrive_soc_kwh)
             rep.checks += 1
+            if s.arrive_soc_kwh < v.soc_min_kwh and float(dj.sum() * h) > TOL_KWH:
+                bad.append(f"{v.name} session {j}: arrives below its reserve soc_min_kwh ({v.soc_min_kwh:g} kWh) "
+                           f"and so must not discharge in that session ({float(dj.sum() * h):.4f} kWh)")
             if np.any(traj < lo - TOL_KWH) or np.any(traj > hi + TOL_KWH):
                 bad.append(f"{v.name} session {j}: SoC leaves [{lo:g}, {hi:g}] kWh "
                            f"(min {traj.min():.4f}, max {traj.max():.4f})")
