@@ -518,7 +518,11 @@ class _Reader:
         if value_key in table:
             return self.array(table[value_key], f"{where}.{value_key}", grid)
         if csv_key in table:
-            return self.csv_series(table[csv_key], table.get(column_key), f"{where}.{csv_key}", grid)
+            column = table.get(column_key)
+            if column is not None and not isinstance(column, str):
+                self.add(f"{where}.{column_key}", column, "a column name (a string)")
+                return None
+            return self.csv_series(table[csv_key], column, f"{where}.{csv_key}", grid)
         if required:
             self.add(f"{where}.{value_key}", "missing", f"a list of {grid.steps} values or {csv_key}")
         return None
