@@ -27,6 +27,7 @@ from planner.components.degradation_calendar import add_calendar_wear
 from planner.components.degradation_cycle_depth import add_cycle_depth_wear
 from planner.components.degradation_throughput import add_throughput_wear
 from planner.components.demand_charge import add_demand_charges
+from planner.components.end_value import add_end_value
 from planner.components.grid import add_grid
 from planner.components.load import add_load
 from planner.components.solar import add_solar
@@ -136,6 +137,9 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
                 msg = f"unknown degradation model {model_name!r}; known: {sorted(WEAR_MODELS)}"
                 raise ValueError(msg)
             contributions.append(builder(m, scenario, c.storage))
+            end_value = add_end_value(m, scenario, c.storage)
+            if end_value is not None:
+                contributions.append(end_value)
     for cost_model in SITE_COST_MODELS:
         extra = cost_model(m, scenario, options, grid_c)
         if extra is not None:

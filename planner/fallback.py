@@ -30,6 +30,7 @@ import pandas as pd
 
 from planner.components.base import wear_block_name
 from planner.components.charger import PHASES, session_limits
+from planner.domain.end_value import end_value_costs
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario
 
@@ -177,6 +178,9 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
         from planner.tariffs import demand_charge_cost
 
         terms[("demand_charge", "demand_charge")] = demand_charge_cost(scenario.tariff, imp)
+    for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
+                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
+        terms[(asset, "end_value")] = value
     costs = compute_costs(scenario, schedule, terms)
     return Plan(
         scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,

@@ -28,6 +28,7 @@ COST_ORDER = (
     "shortfall_penalty",
     "unserved_load_penalty",
     "forced_curtailment_penalty",
+    "end_value",
 )
 
 

@@ -36,6 +36,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.build import BuiltModel, build_model, flow_bounds_kw
 from planner.components.base import BuildOptions
+from planner.domain.end_value import end_value_rate_per_kwh
 from planner.readback import plan_from_solution
 from planner.results import Plan
 from planner.scenario import Scenario
@@ -179,6 +180,14 @@ class PlanSession:
             block, comp = name.split(".")
             param = getattr(getattr(m, block), comp)
             self.param_datas.extend(param[t] for t in sorted(param.keys()))
+        # terminal values (planner.components.end_value): one scalar per storage asset, after PARAMS
+        kinds = {b.name: "battery" for b in self.built.scenario.batteries}
+        kinds |= {v.name: "vehicle" for v in self.built.scenario.vehicles}
+        self.end_value_assets: list[tuple[str, str]] = []
+        for c in self.built.contributions:
+            if c.name.startswith("end_value_") and c.asset is not None:
+                self.end_value_assets.append((kinds[c.asset], c.asset))
+                self.param_datas.append(m.component(c.name).value_per_kwh)
         pos = {id(d): k for k, d in enumerate(self.param_datas)}
         acc = _AffineMap(pos)
         rows = [r for r, *_ in self.row_items]
@@ -209,8 +218,12 @@ class PlanSession:
         """The parameters of :data:`PARAMS` stacked in one vector (each indexed by step)."""
         imp_bound, exp_bound = flow_bounds_kw(scenario)
         tariff = scenario.tariff
+        specs = {("battery", b.name): b for b in scenario.batteries}
+        specs |= {("vehicle", v.name): v for v in scenario.vehicles}
+        end_values = [end_value_rate_per_kwh(specs[key], tariff.import_price_per_kwh)
+                      for key in self.end_value_assets]
         parts = (tariff.import_price_per_kwh, tariff.export_price_per_kwh, imp_bound, exp_bound,
-                 scenario.load_kw, scenario.solar_kw)
+                 scenario.load_kw, scenario.solar_kw, end_values)
         return np.concatenate([np.asarray(x, dtype=float) for x in parts])
 
     def _set_params(self, scenario: Scenario) -> np.ndarray:

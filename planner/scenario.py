@@ -91,6 +91,9 @@ class BatterySpec:
     end_soc_min_kwh: float = 0.0
     degradation: Mapping[str, Any] = field(default_factory=dict)
     model: str | None = None
+    end_value_per_kwh: float | None = None
+    """Value of a kWh left stored at the horizon end above the start [currency/kWh]; None: the default rule
+    of :mod:`planner.domain.end_value` (``eta_discharge`` x the horizon's lowest import price)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ class VehicleSpec:
     shortfall_penalty_per_kwh: float | None = None
     degradation: Mapping[str, Any] = field(default_factory=dict)
     model: str | None = None
+    end_value_per_kwh: float | None = None
+    """Value of a kWh above a session's target at departure [currency/kWh]; None: the default rule of
+    :mod:`planner.domain.end_value`."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +307,7 @@ BATTERY_KEYS = {
     "eta_discharge",
     "degradation_cost_per_kwh",
     "end_soc_min_kwh",
+    "end_value_per_kwh",
     "degradation",
 }
 VEHICLE_KEYS = {
@@ -317,6 +324,7 @@ VEHICLE_KEYS = {
     "v2g",
     "degradation_cost_per_kwh",
     "shortfall_penalty_per_kwh",
+    "end_value_per_kwh",
     "degradation",
     "session",
     "charger",
@@ -762,7 +770,7 @@ def _read_battery(r: _Reader, table: Mapping[str, Any], i: int) -> BatterySpec |
     r.issues.extend(_degradation_issues(degradation, cap, max(soc_max, soc), f"{where}.degradation"))
     return BatterySpec(
         name, cap, soc, soc_min, soc_max, cmax, dmax, etac, etad, deg, end_min, dict(degradation),
-        table.get("model"),
+        table.get("model"), _end_value(r, table, where),
     )
 
 
@@ -819,7 +827,15 @@ def _read_vehicle(r: _Reader, table: Mapping[str, Any], i: int) -> VehicleSpec |
     return VehicleSpec(
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
+        _end_value(r, table, where),
     )
+
+
+def _end_value(r: _Reader, table: Mapping[str, Any], where: str) -> float | None:
+    """``end_value_per_kwh`` of an asset table: a price >= 0, or None (absent: the default rule)."""
+    if "end_value_per_kwh" not in table:
+        return None
+    return r.number(table, "end_value_per_kwh", where, minimum=0.0, maximum=20.0, unit=" [currency/kWh]")
 
 
 def _read_charger(r: _Reader, table: Mapping[str, Any], i: int) -> ChargerSpec | None:

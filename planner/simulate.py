@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planner.components.base import wear_block_name
+from planner.domain.end_value import end_value_costs
 from planner.errors import PlannerError, ScenarioError
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario, SessionSpec, VehicleSpec
@@ -580,6 +581,9 @@ def _plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
         terms[(v.name, "shortfall_penalty")] = penalty * total_short
     unserved = schedule["unserved_load_kw"].to_numpy()
     terms[("load", "unserved_load_penalty")] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
+    for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
+                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
+        terms[(asset, "end_value")] = value
     costs = compute_costs(scenario, schedule, terms)
     return Plan(
         scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,

@@ -198,6 +198,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         throughput[b.name] = float((c.sum() + d.sum()) * h)
         trajectories[b.name] = [(0, np.concatenate([[b.soc_kwh], soc]))]
     vehicle_shortfall_cost = 0.0
+    vehicle_end_gain: dict[str, float] = {}
     reported = {(s["asset"], s.get("session")): s for s in plan.shortfalls if s.get("kind") == "vehicle_session"}
     for v in scenario.vehicles:
         c, d, soc = col(f"{v.name}_charge_kw"), col(f"{v.name}_discharge_kw"), col(f"{v.name}_soc_kwh")
@@ -243,6 +244,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
             short = max(0.0, target - final)
             vehicle_shortfall_cost += penalty * short
+            vehicle_end_gain[v.name] = vehicle_end_gain.get(v.name, 0.0) + final - target
             entry = reported.get((v.name, j))
             rep.checks += 1
             if entry is None:
@@ -291,6 +293,18 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             for b in scenario.batteries
         )
         recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost
+        # terminal value (deliberate copy of planner.domain.end_value): -v x energy gained above the reference
+        min_price = float(np.min(p_imp)) if len(p_imp) else 0.0
+
+        def rate(spec: Any) -> float:
+            own = getattr(spec, "end_value_per_kwh", None)
+            if own is not None:
+                return float(own)
+            return 0.95 * spec.eta_discharge * max(0.0, min_price - spec.degradation_cost_per_kwh)
+
+        end_value = sum(-rate(b) * (float(col(f"{b.name}_soc_kwh")[-1]) - b.soc_kwh) for b in scenario.batteries)
+        end_value += sum(-rate(v) * vehicle_end_gain.get(v.name, 0.0) for v in scenario.vehicles)
+        recomputed["end_value"] = end_value
         recomputed["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
         if not scenario.solar_curtailable:
             recomputed["forced_curtailment_penalty"] = scenario.shortfall_penalty_per_kwh * float(curtailed.sum() * h)

@@ -94,7 +94,8 @@ def make_scenario(**kwargs: Any) -> planner.Scenario:
 
 
 def battery(**overrides: Any) -> dict[str, Any]:
-    """A lossless 10 kWh battery, empty, 5 kW both ways, no wear, end floor 0 (override any field)."""
+    """A lossless 10 kWh battery, empty, 5 kW both ways, no wear, end floor 0, no terminal value (the
+    hand-solved optima are derived without one; override any field)."""
     spec: dict[str, Any] = {
         "name": "bat",
         "capacity_kwh": 10.0,
@@ -107,13 +108,15 @@ def battery(**overrides: Any) -> dict[str, Any]:
         "eta_discharge": 1.0,
         "degradation_cost_per_kwh": 0.0,
         "end_soc_min_kwh": 0.0,
+        "end_value_per_kwh": 0.0,
     }
     spec.update(overrides)
     return spec
 
 
 def vehicle(sessions: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
-    """A lossless 40 kWh car, 4 kW charging, no V2G, no minimum power, no wear (override any field)."""
+    """A lossless 40 kWh car, 4 kW charging, no V2G, no minimum power, no wear, no terminal value (override
+    any field)."""
     spec: dict[str, Any] = {
         "name": "car",
         "capacity_kwh": 40.0,
@@ -125,6 +128,7 @@ def vehicle(sessions: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
         "eta_discharge": 1.0,
         "v2g": False,
         "degradation_cost_per_kwh": 0.0,
+        "end_value_per_kwh": 0.0,
         "session": sessions,
     }
     spec.update(overrides)

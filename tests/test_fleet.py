@@ -203,7 +203,9 @@ def test_fail_safe_plan_respects_chargers_and_phases():
 def test_sessions_on_chargers_with_different_limits():
     """Session 0 on a 10 kW bay needs 10 kWh in steps 0-1 (prices 0.1, 0.2): 10 kW in step 0.
     Session 1 on a 4 kW bay with a 3 kW minimum needs 2 kWh in steps 2-3 (0.1, 0.2): 2 kW is not allowed,
-    so 3 kW in step 2. Cost 1.0 + 0.3 = 1.3 (a 2 kW charge would give 1.2)."""
+    so 3 kW in step 2. Energy cost 1.0 + 0.3 = 1.3 (a 2 kW charge is not allowed). The kWh charged above the
+    target is worth the default terminal value, 0.95 x eta_discharge (1) x the cheapest import price (0.1):
+    the plan's total is 1.3 - 0.095 = 1.205."""
     bays = [{"name": "fast", "charge_max_kw": 10.0}, {"name": "slow", "charge_max_kw": 4.0, "charge_min_kw": 3.0}]
     van = _vehicle("a", 0, 2, 10.0, charger="fast")
     van["session"].append(
@@ -211,6 +213,8 @@ def test_sessions_on_chargers_with_different_limits():
     )
     result, _ = _plan(_depot([van], bays, [0.1, 0.2, 0.1, 0.2], 100.0))
     np.testing.assert_allclose(result.schedule["a_charge_kw"], [10.0, 0.0, 3.0, 0.0], atol=1e-6)
-    assert result.costs["total"] == pytest.approx(1.3, abs=1e-6)
+    assert result.costs["import_cost"] == pytest.approx(1.3, abs=1e-6)
+    assert result.costs["end_value"] == pytest.approx(-0.095, abs=1e-6)
+    assert result.costs["total"] == pytest.approx(1.205, abs=1e-6)
     relaxed, _ = _plan(_depot([van], bays, [0.1, 0.2, 0.1, 0.2], 100.0), dispatch="fractional")
     assert relaxed.costs["total"] == pytest.approx(1.2, abs=1e-6)

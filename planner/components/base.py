@@ -48,6 +48,10 @@ class StoragePort:
     soc_kwh: dict[tuple[int, int], Any]
     capacity_kwh: float
     spec: Any
+    ends: list[tuple[Any, float]] = field(default_factory=list)
+    """``(end SoC variable, reference [kWh])`` pairs valued by the terminal value
+    (:mod:`planner.components.end_value`): the battery's last SoC against its start, each vehicle session's
+    SoC at departure against its target."""
 
 
 @dataclass

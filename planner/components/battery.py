@@ -95,5 +95,6 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         soc_kwh={(0, k): b.soc_kwh[k] for k in bounds},
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
+        ends=[(b.soc_kwh[n], float(soc0))],
     )
     return contribution

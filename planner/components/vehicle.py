@@ -198,5 +198,6 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         soc_kwh={(s, k): b.soc_kwh[s, k] for s, k in soc_idx},
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
+        ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
     )
     return contribution
