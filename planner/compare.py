@@ -57,6 +57,7 @@ class ComparisonResult:
             row = {
                 "tariff": tariff,
                 "strategy": strategy,
+                "planned_wear": r.planned_wear,
                 "days": len(r.days),
                 "import_cost": t["import_cost"],
                 "export_revenue": t["export_revenue"],
@@ -65,6 +66,7 @@ class ComparisonResult:
             }
             for key in sorted(k for k in t if k.startswith("degradation_cost_")):
                 row["wear_" + key.removeprefix("degradation_cost_")] = t[key]
+            row["end_energy_value"] = t.get("end_energy_value", 0.0)
             row["net_cost"] = t["net_cost"]
             drive = t.get("drive_kwh", 0.0)
             row["cost_per_100km"] = (
@@ -96,12 +98,15 @@ class ComparisonResult:
         return "\n".join(lines)
 
     def monthly_net_cost(self) -> pd.DataFrame:
-        """Net cost per calendar month (rows) and run (columns ``tariff/strategy``) [currency]."""
+        """Net cost per calendar month (rows) and run (columns ``tariff/strategy``) [currency]; the value of
+    the stored energy gained or lost over the period (``end_energy_value``) counts in the last month."""
         out = {}
         for (tariff, strategy), r in self.results.items():
             days = r.days.copy()
             days.index = pd.to_datetime(days.index)
-            out[f"{tariff}/{strategy}"] = days["net_cost"].groupby(days.index.to_period("M")).sum()
+            monthly = days["net_cost"].groupby(days.index.to_period("M")).sum()
+            monthly.iloc[-1] += r.totals.get("end_energy_value", 0.0)  # the period's end state, valued once
+            out[f"{tariff}/{strategy}"] = monthly
         return pd.DataFrame(out)
 
 

@@ -37,6 +37,12 @@ import pandas as pd
 from planner.components.base import wear_block_name
 from planner.domain.end_value import end_value_costs
 from planner.errors import PlannerError, ScenarioError
+from planner.jobs.simulate.controller import (
+    battery_net_kw,
+    catch_up_profile,
+    planned_soc_before,
+    split_net,
+)
 from planner.results import Plan, compute_costs, compute_kpis
 from planner.scenario import Scenario, SessionSpec, VehicleSpec
 from planner.tariffs import TariffSpec
@@ -306,6 +312,13 @@ class Decision:
     status: str = "heuristic"
     solve_seconds: float = 0.0
     reused_model: bool = False
+    house_kw: np.ndarray | None = None
+    """The demand the plan expected per step (forecast load - forecast solar) [kW]; with it a ``setpoint``
+    battery holds the plan's grid exchange (:mod:`planner.jobs.simulate.controller`)."""
+    grid_export_kw: np.ndarray | None = None
+    """The plan's export per step [kW]; where it is 0 no stored energy is exported."""
+    import_price_per_kwh: np.ndarray | None = None
+    """The prices the decision was made with (for the vehicles' catch-up order) [currency/kWh]."""
 
 
 class Strategy(Protocol):
@@ -388,24 +401,27 @@ def execute_day(
             later_kwh = np.zeros(n + 1)
             if piece.real_departure:
                 later_kwh[:n] = np.cumsum((v.charge_max_kw * frac * v.eta_charge * h)[::-1])[::-1]
-            for t in np.flatnonzero(frac > 0):
+            steps = np.flatnonzero(frac > 0)
+            if decision.vehicle_mode != "on_arrival" and len(steps):
+                expected = planned_soc_before(plan_soc, plan_c, plan_d, int(steps[0]), v.eta_charge,
+                                              v.eta_discharge, h)
+                offset = soc - expected if math.isfinite(expected) else 0.0
+                prices = decision.import_price_per_kwh
+                prices = tariff.import_price_per_kwh if prices is None or len(prices) < n else prices[:n]
+                track_c, track_d = catch_up_profile(steps, frac, plan_c[:n], plan_d[:n], np.asarray(prices),
+                                                    offset, v.charge_max_kw, v.eta_charge, v.eta_discharge, h)
+            for t in steps:
                 f = frac[t]
                 room_kw = max(0.0, (v.soc_max_kwh - soc) / (v.eta_charge * h))
                 avail_kw = max(0.0, (soc - v.soc_min_kwh) * v.eta_discharge / h)
-                want = plan_soc[t] if t < len(plan_soc) else math.nan
                 must_kw = 0.0
                 if piece.real_departure:
                     must_kw = max(0.0, (piece.target_kwh - soc - later_kwh[t + 1]) / (v.eta_charge * h))
                 ct = dt = 0.0
                 if decision.vehicle_mode == "on_arrival":
                     ct = max(0.0, (piece.target_kwh - soc) / (v.eta_charge * h))
-                elif np.isfinite(want):
-                    if want > soc + TOL_KWH:
-                        ct = (want - soc) / (v.eta_charge * h)
-                    elif want < soc - TOL_KWH and plan_d[t] > 0 and v.v2g:
-                        dt = (soc - want) * v.eta_discharge / h
                 else:
-                    ct, dt = float(plan_c[t]), float(plan_d[t]) if v.v2g else 0.0
+                    ct, dt = float(track_c[t]), float(track_d[t]) if v.v2g else 0.0
                 if must_kw > 0:
                     ct, dt = max(ct, must_kw), 0.0
                 ct = min(ct, v.charge_max_kw * f, room_kw)
@@ -432,24 +448,50 @@ def execute_day(
     exp = np.zeros(n)
     curt = np.zeros(n)
     unserved = np.zeros(n)
+    zeros = (np.zeros(n), np.zeros(n))
+    ev_plan = np.zeros(n)
+    for v in template.vehicles:
+        pc, pd_ = decision.power_kw.get(v.name, zeros)
+        ev_plan += np.asarray(pc[:n]) - np.asarray(pd_[:n])
     for t in range(n):
         house = float(load_kw[t] - solar_kw[t])
         ev = sum(veh_c[k][t] - veh_d[k][t] for k in veh_c)
+        if decision.battery_mode == "self_consumption":
+            surprise = house + ev
+        elif decision.house_kw is not None:
+            surprise = house + ev - float(decision.house_kw[t]) - float(ev_plan[t])
+        else:
+            surprise = None  # blind setpoints (a decision without the plan's expected demand)
         for b in template.batteries:
             soc = bat_soc[b.name]
             room = max(0.0, (b.soc_max_kwh - soc) / (b.eta_charge * h))
             avail = max(0.0, (soc - b.soc_min_kwh) * b.eta_discharge / h)
             if decision.battery_mode == "self_consumption":
-                ct = min(max(-house, 0.0), b.charge_max_kw, room)
-                dt = min(max(house, 0.0), b.discharge_max_kw, avail)
-                house -= dt - ct
+                planned = 0.0
             else:
-                pc, pd_ = decision.power_kw.get(b.name, (np.zeros(n), np.zeros(n)))
-                ct = min(float(pc[t]), b.charge_max_kw, room)
-                dt = min(float(pd_[t]), b.discharge_max_kw, avail)
+                pc, pd_ = decision.power_kw.get(b.name, zeros)
+                planned = float(pc[t]) - float(pd_[t])
+            if surprise is None:
+                target = planned
+            elif decision.battery_mode == "self_consumption":
+                target = -surprise
+            else:
+                target = battery_net_kw(planned, surprise, float(tariff.import_price_per_kwh[t]),
+                                        float(tariff.export_price_per_kwh[t]))
+            ct, dt = split_net(target, b.charge_max_kw, b.discharge_max_kw, room, avail)
+            if surprise is not None:
+                surprise += (ct - dt) - planned
             bat_c[b.name][t], bat_d[b.name][t] = ct, dt
         net = (load_kw[t] - solar_kw[t] + ev
                + sum(bat_c[k][t] - bat_d[k][t] for k in bat_c))
+        planned_export = decision.grid_export_kw
+        if net < 0 and planned_export is not None and float(planned_export[t]) <= 1e-6:
+            excess = -net  # the plan meant to use this step's energy at home: export no stored energy
+            for store_d in list(bat_d.values()) + list(veh_d.values()):
+                cut = min(excess, store_d[t])
+                store_d[t] -= cut
+                excess -= cut
+            net = -excess
         if net > limit_imp:  # reduce charging, then leave load unserved
             excess = net - limit_imp
             for store_c in list(veh_c.values()) + list(bat_c.values()):
@@ -521,8 +563,9 @@ def _truth_scenario(
     battery_soc_kwh: Mapping[str, float],
     pieces: Sequence[_Piece],
 ) -> Scenario:
-    batteries = tuple(
-        replace(b, soc_kwh=float(battery_soc_kwh[b.name]), end_soc_min_kwh=min(b.soc_min_kwh, battery_soc_kwh[b.name]))
+    batteries = tuple(  # the period's end state is valued once, by the simulation, not per day
+        replace(b, soc_kwh=float(battery_soc_kwh[b.name]), end_value_per_kwh=0.0,
+                end_soc_min_kwh=min(b.soc_min_kwh, battery_soc_kwh[b.name]))
         for b in template.batteries
     )
     vehicles = []
@@ -532,7 +575,7 @@ def _truth_scenario(
                         float(p.target_kwh if p.real_departure else v.soc_min_kwh))
             for p in pieces if p.vehicle == v.name
         )
-        vehicles.append(replace(v, sessions=sessions))
+        vehicles.append(replace(v, sessions=sessions, end_value_per_kwh=0.0))
     return replace(
         template, grid=grid, tariff=tariff, load_kw=np.asarray(load_kw, dtype=float),
         solar_kw=np.asarray(solar_kw, dtype=float), batteries=batteries, vehicles=tuple(vehicles), notes=(),
@@ -611,6 +654,9 @@ class SimulationResult:
         Sum of every numeric column of ``days`` (costs, energies) over the period.
     strategy, forecast, tariff : str
         What was simulated.
+    planned_wear : str
+        The wear model the strategy planned with (``scenario``: the one the simulation charges;
+        ``throughput``; ``cycle_depth``; ``none`` for a heuristic, which does not plan with wear).
     plans : list of (Scenario, Plan)
         The truth scenario and executed plan of every day (only with ``keep_plans=True``).
     wall_seconds : float
@@ -625,6 +671,7 @@ class SimulationResult:
     tariff: str
     plans: list[tuple[Scenario, Plan]] = field(default_factory=list)
     wall_seconds: float = 0.0
+    planned_wear: str = "none"
 
     @property
     def reused_days(self) -> int:
@@ -633,7 +680,9 @@ class SimulationResult:
 
     @property
     def net_cost(self) -> float:
-        """Import cost - export revenue + standing and demand charges + wear [currency] (no penalties)."""
+        """Import cost - export revenue + standing and demand charges + wear + the value of the stored
+        energy lost over the period (``end_energy_value``, :func:`end_energy_terms`) [currency]; no
+        penalties. The daily rows' ``net_cost`` leaves the end-energy term out."""
         return float(self.totals["net_cost"])
 
 
@@ -753,6 +802,7 @@ def simulate(
         default = first.depart_soc_min_kwh if first is not None else v.soc_min_kwh
         veh_soc[v.name] = float(site.vehicle_start_soc_kwh.get(v.name, default))
     horizon_steps = int(round(horizon_hours * 60 / step_min))
+    start_state = {**bat_soc, **veh_soc}
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     plans: list[tuple[Scenario, Plan]] = []
@@ -769,8 +819,9 @@ def simulate(
         for v in template.vehicles:
             plan_vehicles.append(replace(v, sessions=_plan_sessions(
                 v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast)))
-        plan_batteries = tuple(  # design default: a plan ends no lower than it starts
-            replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=bat_soc[b.name]) for b in template.batteries
+        plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
+            replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]))
+            for b in template.batteries
         )
         planning = replace(
             template, grid=plan_grid, tariff=TariffSpec(imp_f, exp_f, 0.0), load_kw=load_f, solar_kw=solar_f,
@@ -820,12 +871,38 @@ def simulate(
     skip = [c for c in numeric.columns if c.endswith("_soc_kwh") or c in ("peak_import_kw",)]
     totals = {c: float(numeric[c].sum()) for c in numeric.columns if c not in skip}
     totals["peak_import_kw"] = float(table["peak_import_kw"].max())
+    end_state = {**bat_soc, **veh_soc}
+    totals.update(end_energy_terms(template, start_state, end_state,
+                                   prices.import_price_per_kwh[site.position(times[0]):site.position(times[-1])]))
+    totals["net_cost"] = totals["net_cost"] + totals["end_energy_value"]
     schedule = pd.concat(frames)
     schedule.index = schedule.index.tz_convert(tz)
     return SimulationResult(
         days=table, schedule=schedule, totals=totals, strategy=getattr(strategy, "name", str(strategy)),
         forecast=forecast.name, tariff=prices.name, plans=plans, wall_seconds=time.perf_counter() - t_wall,
+        planned_wear=str(getattr(strategy, "wear", "none")),
     )
+
+
+def end_energy_terms(
+    template: Scenario, start_kwh: Mapping[str, float], end_kwh: Mapping[str, float], import_price: np.ndarray
+) -> dict[str, float]:
+    """The period's stored-energy change, valued at one rate for every strategy [currency, + = paid].
+
+    Every battery and car ends the period with some energy; a strategy that ends emptier has used energy it
+    did not pay for within the period. Each stored kWh gained (+) or lost (-) is worth ``eta_discharge`` x
+    the period's mean import price: ``end_energy_value = -sum_assets eta_discharge * mean_price * (end -
+    start)``, also per asset as ``end_energy_value_<name>``. ``end_energy_rate_per_kwh`` is the mean price.
+    """
+    rate = float(np.mean(import_price)) if len(import_price) else 0.0
+    out = {"end_energy_rate_per_kwh": rate}
+    total = 0.0
+    for spec in list(template.batteries) + list(template.vehicles):
+        value = -spec.eta_discharge * rate * (float(end_kwh[spec.name]) - float(start_kwh[spec.name]))
+        out[f"end_energy_value_{spec.name}"] = value
+        total += value
+    out["end_energy_value"] = total
+    return out
 
 
 def _is_real(pieces: Sequence[_Piece], shortfall: Mapping[str, Any]) -> bool:

@@ -8,11 +8,17 @@
     Charge in the cheapest plugged-in steps of the horizon (by the forecast import price) until the target
     (pro-rated as the planner does when the car leaves after the horizon); no V2G. Battery self-consumption.
 ``optimal``
-    The MILP (:func:`planner.plan`) without V2G; wear priced per kWh of throughput.
+    The MILP (:func:`planner.plan`) without V2G, planned with the wear model the simulation charges (the
+    scenario's own: throughput, cycle-depth or calendar).
 ``optimal_v2g``
-    The MILP with V2G; wear priced per kWh of throughput.
+    The MILP with V2G, planned with the scenario's wear model.
+``optimal_v2g_throughput``
+    The MILP with V2G planned with a flat throughput wear rate (the pack's replacement cost over its
+    full-cycle life), whatever wear the simulation charges: shows what planning with the wrong wear costs.
 ``optimal_v2g_wear``
     The MILP with V2G and the cycle-depth wear model (Xu et al. 2018) in the objective.
+
+Every strategy's plan is executed by the same home-controller policy (:mod:`planner.jobs.simulate.controller`).
 
 An :class:`Optimal` strategy plans through a :class:`~planner.shape_cache.ShapeCache`: a day whose planning
 scenario has the shape of a recent day's (:func:`planner.reuse.same_shape`) is re-solved by a persistent
@@ -95,7 +101,8 @@ class GreedyCharging:
             power[v.name] = (c, np.zeros(n))
             socs[v.name] = soc
         mode = "on_arrival" if self.order == "arrival" else "track"
-        return Decision(power, socs, battery_mode="self_consumption", vehicle_mode=mode, status="heuristic")
+        return Decision(power, socs, battery_mode="self_consumption", vehicle_mode=mode, status="heuristic",
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
 
 
 def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | VehicleSpec:
@@ -129,7 +136,7 @@ class Optimal:
 
     name: str
     v2g: bool
-    wear: str = "throughput"
+    wear: str = "scenario"
     time_limit_s: float = 10.0
     mip_rel_gap: float = 1e-4
     reuse: bool = True
@@ -161,7 +168,10 @@ class Optimal:
             power[v.name] = (sch[f"{v.name}_charge_kw"].to_numpy(), sch[f"{v.name}_discharge_kw"].to_numpy())
             socs[v.name] = sch[f"{v.name}_soc_kwh"].to_numpy(dtype=float)
         return Decision(power, socs, battery_mode="setpoint", status=result.status,
-                        solve_seconds=result.solve_seconds, reused_model=self.cache.reused > reused_before)
+                        solve_seconds=result.solve_seconds, reused_model=self.cache.reused > reused_before,
+                        house_kw=(sch["load_kw"] - sch["solar_kw"]).to_numpy(dtype=float),
+                        grid_export_kw=sch["grid_export_kw"].to_numpy(dtype=float),
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
 
 
 STRATEGIES = {
@@ -169,6 +179,7 @@ STRATEGIES = {
     "cheapest_hours": lambda: GreedyCharging("cheapest_hours", "price"),
     "optimal": lambda: Optimal("optimal", v2g=False),
     "optimal_v2g": lambda: Optimal("optimal_v2g", v2g=True),
+    "optimal_v2g_throughput": lambda: Optimal("optimal_v2g_throughput", v2g=True, wear="throughput"),
     "optimal_v2g_wear": lambda: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth"),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""

@@ -35,7 +35,8 @@ def test_table_terms_add_up(comparison):
     table = result.table
     assert len(table) == 4
     wear = table[[c for c in table.columns if c.startswith("wear_")]].sum(axis=1)
-    recomputed = (table.import_cost - table.export_revenue + table.standing_charge + table.demand_charge + wear)
+    recomputed = (table.import_cost - table.export_revenue + table.standing_charge + table.demand_charge + wear
+                  + table.end_energy_value)
     np.testing.assert_allclose(table.net_cost, recomputed, atol=1e-9)
     ref = table[(table.tariff == "flat") & (table.strategy == "charge_on_arrival")]
     assert float(ref.saving_vs_reference.iloc[0]) == 0.0
@@ -54,7 +55,7 @@ def test_report_files(comparison):
     for name in ("comparison.csv", "comparison.md", "monthly_net_cost.csv", "monthly_net_cost.png", "typical_week.png"):
         assert (out / name).stat().st_size > 0, name
     text = (out / "comparison.md").read_text()
-    assert "| agile | optimal_v2g_wear |" in text
+    assert "| agile | optimal_v2g_wear | cycle_depth |" in text
     monthly = result.monthly_net_cost()
     np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy())
 

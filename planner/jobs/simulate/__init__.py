@@ -1,0 +1,1 @@
+"""Rolling-horizon simulation (moving here from ``planner.simulate``): the home-controller policy."""

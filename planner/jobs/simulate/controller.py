@@ -1,0 +1,117 @@
+"""How a home controller executes a plan against the real day: the policy every strategy is executed by.
+
+A real inverter and charger do not replay kW setpoints blindly; they hold targets and take care of what
+the forecast got wrong. The simulation executes every strategy's plan with the same rules:
+
+**Vehicles (``track`` mode)** follow the plan's charging *increments*, not its absolute SoC. A car that
+arrives with less energy than the plan assumed makes the difference up in the cheapest steps of the
+session that still have charger headroom (by the decision's import prices), then by skipping planned V2G
+discharge; one that arrives with more skips planned charging in the dearest steps first. The ready-by
+guarantee stays: when the remaining steps at full power are just enough for the departure target, the car
+charges at full power. ``on_arrival`` mode charges at full power from plug-in to the target.
+
+**Home batteries (``setpoint`` mode)** hold the plan's grid exchange. With ``surprise_kw`` the site's
+demand above the one the plan expected (true load - true solar + true vehicle power, minus the same from
+the plan), a battery's net power (charge - discharge) is ``planned - surprise_kw``, within its limits:
+
+- *less demand than planned* (more sun, less load): the battery charges more or discharges less instead
+  of exporting energy the plan meant to use at home, unless exporting pays at least the import price;
+- *more demand than planned*: the battery covers it, except in a step where the plan charges the battery
+  (a cheap window: importing there is what the plan wanted anyway).
+
+**Export of stored energy**: in a step where the plan exports nothing, no battery or car discharge is
+exported; discharge beyond what the site uses is cut before solar is curtailed.
+
+``self_consumption`` mode (the heuristics' battery) is the same rule with a plan of zero battery power and
+zero expected demand: charge from the surplus, cover the deficit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+TOL_KWH = 1e-6
+
+
+def catch_up_profile(
+    steps: np.ndarray,
+    frac: np.ndarray,
+    plan_c: np.ndarray,
+    plan_d: np.ndarray,
+    price: np.ndarray,
+    offset_kwh: float,
+    charge_max_kw: float,
+    eta_charge: float,
+    eta_discharge: float,
+    h: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Charge and discharge [kW] over a session's ``steps`` for a car ``offset_kwh`` above (+) or below (-)
+    the SoC the plan expected on arrival (module docstring).
+
+    ``plan_c``, ``plan_d`` and ``price`` are full-horizon arrays; the result is too (0 outside ``steps``).
+    """
+    n = len(plan_c)
+    c = np.zeros(n)
+    d = np.zeros(n)
+    c[steps] = plan_c[steps]
+    d[steps] = plan_d[steps]
+    if offset_kwh < -TOL_KWH:
+        need = -offset_kwh
+        for t in steps[np.lexsort((steps, price[steps]))]:  # cheapest first, ties to the earlier step
+            if need <= TOL_KWH:
+                break
+            if d[t] > 0:
+                continue
+            spare = max(0.0, charge_max_kw * frac[t] - c[t])
+            add = min(spare, need / (eta_charge * h))
+            c[t] += add
+            need -= add * eta_charge * h
+        for t in steps[np.lexsort((steps, price[steps]))]:  # then skip the least valuable discharges
+            if need <= TOL_KWH:
+                break
+            cut = min(d[t], need * eta_discharge / h)
+            d[t] -= cut
+            need -= cut * h / eta_discharge
+    elif offset_kwh > TOL_KWH:
+        spare_kwh = offset_kwh
+        for t in steps[np.lexsort((-steps, -price[steps]))]:  # dearest first, ties to the later step
+            if spare_kwh <= TOL_KWH:
+                break
+            cut = min(c[t], spare_kwh / (eta_charge * h))
+            c[t] -= cut
+            spare_kwh -= cut * eta_charge * h
+    return c, d
+
+
+def planned_soc_before(plan_soc: np.ndarray, plan_c: np.ndarray, plan_d: np.ndarray, t: int,
+                       eta_charge: float, eta_discharge: float, h: float) -> float:
+    """The plan's SoC at the start of step ``t`` [kWh] (NaN when the plan has none)."""
+    if t >= len(plan_soc) or not math.isfinite(float(plan_soc[t])):
+        return math.nan
+    return float(plan_soc[t] - eta_charge * plan_c[t] * h + plan_d[t] * h / eta_discharge)
+
+
+def battery_net_kw(
+    planned_net_kw: float,
+    surprise_kw: float,
+    import_price: float,
+    export_price: float,
+) -> float:
+    """The battery's net power target (charge - discharge) [kW] for one step, before its limits."""
+    if surprise_kw < 0:  # less demand than planned
+        if export_price >= import_price:
+            return planned_net_kw
+        return planned_net_kw - surprise_kw
+    if planned_net_kw > 0:  # the plan charges here: a cheap window, import the surprise
+        return planned_net_kw
+    return planned_net_kw - surprise_kw
+
+
+def split_net(net_kw: float, charge_max_kw: float, discharge_max_kw: float, room_kw: float,
+              avail_kw: float) -> tuple[float, float]:
+    """Charge and discharge [kW] for a net target (charge - discharge), within power and energy limits."""
+    if net_kw >= 0:
+        return min(net_kw, charge_max_kw, room_kw), 0.0
+    return 0.0, min(-net_kw, discharge_max_kw, avail_kw)
