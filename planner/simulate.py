@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planner.components.base import wear_block_name
-from planner.domain.end_value import end_value_costs
+from planner.domain.end_value import end_value_costs, end_value_rate_per_kwh
 from planner.errors import PlannerError, ScenarioError
 from planner.jobs.simulate.controller import (
     battery_net_kw,
@@ -803,6 +803,9 @@ def simulate(
         veh_soc[v.name] = float(site.vehicle_start_soc_kwh.get(v.name, default))
     horizon_steps = int(round(horizon_hours * 60 / step_min))
     start_state = {**bat_soc, **veh_soc}
+    period_price = prices.import_price_per_kwh[site.position(times[0]):site.position(times[-1])]
+    end_rates = {spec.name: end_value_rate_per_kwh(spec, period_price)
+                 for spec in list(template.batteries) + list(template.vehicles)}
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     plans: list[tuple[Scenario, Plan]] = []
@@ -811,7 +814,9 @@ def simulate(
         t0, t1 = times[k], times[k + 1]
         i0 = site.position(t0)
         n_commit = site.position(t1) - i0
-        n_plan = max(n_commit, min(horizon_steps, n_data - i0))
+        last_day = k == days - 1
+        # the last day plans to the period's end, valuing stored energy as the accounting does
+        n_plan = n_commit if last_day else max(n_commit, min(horizon_steps, n_data - i0))
         plan_grid = TimeGrid(t0, step_min, n_plan, tz)
         load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
         # planning scenario
@@ -820,9 +825,12 @@ def simulate(
             plan_vehicles.append(replace(v, sessions=_plan_sessions(
                 v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast)))
         plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
-            replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]))
+            replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]),
+                    end_value_per_kwh=end_rates[b.name] if last_day else b.end_value_per_kwh)
             for b in template.batteries
         )
+        if last_day:
+            plan_vehicles = [replace(v, end_value_per_kwh=end_rates[v.name]) for v in plan_vehicles]
         planning = replace(
             template, grid=plan_grid, tariff=TariffSpec(imp_f, exp_f, 0.0), load_kw=load_f, solar_kw=solar_f,
             batteries=plan_batteries, vehicles=tuple(plan_vehicles), notes=(),
@@ -872,8 +880,7 @@ def simulate(
     totals = {c: float(numeric[c].sum()) for c in numeric.columns if c not in skip}
     totals["peak_import_kw"] = float(table["peak_import_kw"].max())
     end_state = {**bat_soc, **veh_soc}
-    totals.update(end_energy_terms(template, start_state, end_state,
-                                   prices.import_price_per_kwh[site.position(times[0]):site.position(times[-1])]))
+    totals.update(end_energy_terms(template, start_state, end_state, end_rates))
     totals["net_cost"] = totals["net_cost"] + totals["end_energy_value"]
     schedule = pd.concat(frames)
     schedule.index = schedule.index.tz_convert(tz)
@@ -885,21 +892,24 @@ def simulate(
 
 
 def end_energy_terms(
-    template: Scenario, start_kwh: Mapping[str, float], end_kwh: Mapping[str, float], import_price: np.ndarray
+    template: Scenario, start_kwh: Mapping[str, float], end_kwh: Mapping[str, float], rates: Mapping[str, float]
 ) -> dict[str, float]:
     """The period's stored-energy change, valued at one rate for every strategy [currency, + = paid].
 
     Every battery and car ends the period with some energy; a strategy that ends emptier has used energy it
-    did not pay for within the period. Each stored kWh gained (+) or lost (-) is worth ``eta_discharge`` x
-    the period's mean import price: ``end_energy_value = -sum_assets eta_discharge * mean_price * (end -
-    start)``, also per asset as ``end_energy_value_<name>``. ``end_energy_rate_per_kwh`` is the mean price.
+    did not pay for within the period. Each stored kWh gained (+) or lost (-) is worth the asset's terminal
+    value over the whole period's prices (:func:`planner.domain.end_value.end_value_rate_per_kwh`, the rule
+    the planner plans with, and which the last day's plan is given):
+    ``end_energy_value = -sum_assets rate * (end - start)``, per asset as ``end_energy_value_<name>`` and
+    ``end_energy_rate_<name>_per_kwh``.
     """
-    rate = float(np.mean(import_price)) if len(import_price) else 0.0
-    out = {"end_energy_rate_per_kwh": rate}
+    out: dict[str, float] = {}
     total = 0.0
     for spec in list(template.batteries) + list(template.vehicles):
-        value = -spec.eta_discharge * rate * (float(end_kwh[spec.name]) - float(start_kwh[spec.name]))
+        rate = float(rates[spec.name])
+        value = -rate * (float(end_kwh[spec.name]) - float(start_kwh[spec.name]))
         out[f"end_energy_value_{spec.name}"] = value
+        out[f"end_energy_rate_{spec.name}_per_kwh"] = rate
         total += value
     out["end_energy_value"] = total
     return out
@@ -938,9 +948,8 @@ def _plan_sessions(
 ) -> tuple[SessionSpec, ...]:
     """Sessions the controller plans for: the ongoing one from now with the true SoC; later ones with the
     forecast arrival SoC (previous target minus the expected driving energy)."""
-    out: list[SessionSpec] = []
+    rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed arrival SoC), fixed SoC]
     past: list[float] = [s.drive_kwh for s in sessions if s.arrive < t0 and s.drive_kwh is not None]
-    expected_departure = soc_now
     for s in sessions:
         if s.depart <= t0:
             continue
@@ -948,15 +957,27 @@ def _plan_sessions(
             break
         target = min(s.depart_soc_min_kwh, v.soc_max_kwh)
         if s.arrive < t0:
-            arrive, arrive_soc = t0, soc_now
+            rows.append([t0, s.depart, target, None, soc_now])
+        elif s.drive_kwh is None:
+            rows.append([s.arrive, s.depart, target, None, float(s.arrive_soc_kwh)])
         else:
-            arrive = s.arrive
-            if s.drive_kwh is None:
-                arrive_soc = float(s.arrive_soc_kwh)
-            else:
-                arrive_soc = expected_departure - forecast.drive_kwh(past, s.drive_kwh)
-            arrive_soc = min(max(arrive_soc, v.soc_min_kwh), v.soc_max_kwh)
-        out.append(SessionSpec(arrive, s.depart, arrive_soc, target))
+            rows.append([s.arrive, s.depart, target, forecast.drive_kwh(past, s.drive_kwh), None])
+    # a session whose target cannot be reached from the arrival the previous target implies raises that
+    # target (what a controller told "47 kWh at 16:23" does at the earlier plug-in)
+    for j in range(len(rows) - 2, -1, -1):
+        arrive, depart, target, drive, _ = rows[j + 1]
+        if drive is None or depart > t_end:
+            continue
+        hours = (depart - arrive).total_seconds() / 3600.0
+        reach_kwh = v.charge_max_kw * hours * v.eta_charge
+        needed = min(target - reach_kwh + drive, v.soc_max_kwh)
+        rows[j][2] = max(rows[j][2], needed)
+    out: list[SessionSpec] = []
+    expected_departure = soc_now
+    for arrive, depart, target, drive, fixed in rows:
+        arrive_soc = fixed if drive is None else expected_departure - drive
+        arrive_soc = min(max(arrive_soc, v.soc_min_kwh), v.soc_max_kwh)
+        out.append(SessionSpec(arrive, depart, arrive_soc, target))
         expected_departure = max(target, arrive_soc)
     return tuple(out)
 
