@@ -59,7 +59,7 @@ TARIFFS = {
     "agile": "agile",
     "intelligent-flux-v2g": str(ROOT / "benchmarks" / "tariffs" / "intelligent-octopus-flux.toml"),
 }
-STRATEGIES = ["charge_on_arrival", "cheapest_hours", "optimal", "optimal_v2g", "optimal_v2g_wear"]
+STRATEGIES = ["charge_on_arrival", "cheapest_hours", "optimal", "optimal_v2g", "optimal_v2g_throughput"]
 
 
 def template():
