@@ -154,12 +154,13 @@ def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, ob
     return site, _CACHE[(start, days, tariff_label)]
 
 
-def _run_one(args: tuple[str, str, str, int, str]) -> tuple[str, str, object]:
+def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str, object]:
     from planner.simulate import simulate
 
-    tariff_label, strategy, start, days, forecast = args
+    tariff_label, strategy, start, days, forecast, replan = args
     site, prices = _site_and_prices(start, days, tariff_label)
-    result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast)
+    result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast,
+                      replan_every_minutes=replan)
     result.tariff = tariff_label
     return tariff_label, strategy, result
 
@@ -174,11 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tariffs", default=",".join(TARIFFS))
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--replan-every-minutes", type=int, default=None)
     parser.add_argument("--out", default=None, help="report folder (default: no files)")
     args = parser.parse_args(argv)
     tariffs = [t for t in args.tariffs.split(",") if t]
     strategies = [s for s in args.strategies.split(",") if s]
-    jobs = [(t, s, args.start, args.days, args.forecast) for t in tariffs for s in strategies]
+    jobs = [(t, s, args.start, args.days, args.forecast, args.replan_every_minutes)
+            for t in tariffs for s in strategies]
     t0 = time.perf_counter()
     results = {}
     if args.workers > 1:

@@ -125,6 +125,7 @@ def compare_tariffs(
     forecast: str = "realistic",
     decision_time: str = "00:00",
     horizon_hours: float = 36.0,
+    replan_every_minutes: int | None = None,
     km_per_kwh: float | None = None,
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
@@ -139,7 +140,7 @@ def compare_tariffs(
         Tariff names (:data:`TARIFF_ALIASES`, scheme names, ``import+export`` pairs or scheme files).
     strategies : sequence of str
         Strategy names (:data:`planner.strategies.STRATEGIES`).
-    start, days, forecast, decision_time, horizon_hours
+    start, days, forecast, decision_time, horizon_hours, replan_every_minutes
         Passed to :func:`planner.simulate.simulate`.
     km_per_kwh : float or None
         Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column.
@@ -168,7 +169,8 @@ def compare_tariffs(
 
             results[(tariff, strategy)] = simulate(
                 site, prices, strategy, start=start, days=days, forecast=forecast,
-                decision_time=decision_time, horizon_hours=horizon_hours, progress=tick,
+                decision_time=decision_time, horizon_hours=horizon_hours,
+                replan_every_minutes=replan_every_minutes, progress=tick,
             )
             results[(tariff, strategy)].tariff = tariff
             done += days
@@ -343,7 +345,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:
         result = compare_tariffs(
             site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
-            km_per_kwh=args.km_per_kwh, out=args.out, progress=lambda k: bar.update(k - bar.n),
+            replan_every_minutes=args.replan_every_minutes, km_per_kwh=args.km_per_kwh, out=args.out,
+            progress=lambda k: bar.update(k - bar.n),
         )
     echo(result.markdown())
     if args.out:
@@ -361,6 +364,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", required=True, help="first local day (YYYY-MM-DD)")
     p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
     p.add_argument("--forecast", choices=["realistic", "perfect"], default="realistic")
+    p.add_argument("--replan-every-minutes", type=int, default=None,
+                   help="re-plan from the true state every N minutes (default: once a day at 00:00)")
     p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
     p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
     p.set_defaults(func=_cmd_compare)

@@ -739,6 +739,7 @@ def simulate(
     forecast: Forecast | str = "realistic",
     decision_time: str = "00:00",
     horizon_hours: float = 36.0,
+    replan_every_minutes: int | None = None,
     keep_plans: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
@@ -764,6 +765,10 @@ def simulate(
         Local wall-clock time of the daily decision (``"HH:MM"``).
     horizon_hours : float
         Planning horizon [h], at least the committed day.
+    replan_every_minutes : int or None
+        Intraday re-planning: plan again from the true state every this many minutes (a multiple of the
+        site's step), with the prices and forecasts known then; each plan is committed until the next.
+        None (default): one decision per day at ``decision_time``. Costs are still accounted per day.
     keep_plans : bool
         Keep every day's truth scenario and executed plan in the result.
     progress : callable or None
@@ -787,6 +792,12 @@ def simulate(
         forecast = FORECASTS[forecast]()
     if days < 1:
         raise ScenarioError(f"days must be >= 1 (got {days})")
+    if replan_every_minutes is not None and (
+        isinstance(replan_every_minutes, bool) or not isinstance(replan_every_minutes, int)
+        or replan_every_minutes < site.step_minutes or replan_every_minutes % site.step_minutes
+    ):
+        raise ScenarioError(f"replan_every_minutes: {replan_every_minutes!r} - expected a whole multiple of the "
+                            f"site's {site.step_minutes}-minute step")
     template = site.template
     tz = template.grid.timezone
     step_min = site.step_minutes
@@ -809,44 +820,41 @@ def simulate(
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     plans: list[tuple[Scenario, Plan]] = []
-    n_data = len(site.index)
     for k in range(days):
         t0, t1 = times[k], times[k + 1]
         i0 = site.position(t0)
         n_commit = site.position(t1) - i0
         last_day = k == days - 1
-        # the last day plans to the period's end, valuing stored energy as the accounting does
-        n_plan = n_commit if last_day else max(n_commit, min(horizon_steps, n_data - i0))
-        plan_grid = TimeGrid(t0, step_min, n_plan, tz)
-        load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
-        # planning scenario
-        plan_vehicles = []
-        for v in template.vehicles:
-            plan_vehicles.append(replace(v, sessions=_plan_sessions(
-                v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast)))
-        plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
-            replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]),
-                    end_value_per_kwh=end_rates[b.name] if last_day else b.end_value_per_kwh)
-            for b in template.batteries
-        )
-        if last_day:
-            plan_vehicles = [replace(v, end_value_per_kwh=end_rates[v.name]) for v in plan_vehicles]
-        planning = replace(
-            template, grid=plan_grid, tariff=TariffSpec(imp_f, exp_f, 0.0), load_kw=load_f, solar_kw=solar_f,
-            batteries=plan_batteries, vehicles=tuple(plan_vehicles), notes=(),
-        )
-        t_dec = time.perf_counter()
-        decision = strategy.decide(planning)
-        decision.solve_seconds = time.perf_counter() - t_dec
-        # truth of the committed day
-        day_grid = TimeGrid(t0, step_min, n_commit, tz)
-        sl = slice(i0, i0 + n_commit)
-        tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(),
-                            prices.standing_charge_per_day)
+        day_start = {**bat_soc, **veh_soc}
+        cuts = _replan_times(t0, t1, replan_every_minutes)
+        parts = []
+        decide_seconds = 0.0
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            part = _decide_and_execute(
+                site, prices, strategy, forecast, sessions, bat_soc, veh_soc, a, b,
+                plan_to_end=last_day and b == t1, horizon_steps=horizon_steps, end_rates=end_rates,
+                whole_day=len(cuts) == 2)
+            parts.append(part)
+            decide_seconds += part.decision.solve_seconds
+            bat_soc, veh_soc = dict(part.battery_end), dict(part.vehicle_end)
+        decision = parts[0].decision
+        bat_end, veh_end = bat_soc, veh_soc
+        bat_soc = {b.name: day_start[b.name] for b in template.batteries}
+        veh_soc = {v.name: day_start[v.name] for v in template.vehicles}
+        deficit = {v.name: sum(p.deficit[v.name] for p in parts) for v in template.vehicles}
         pieces = _day_pieces(template, sessions, t0, t1)
-        truth, day_plan, bat_end, veh_end, deficit = execute_day(
-            template, day_grid, site.load_kw[sl], site.solar_kw[sl], tariff, bat_soc, veh_soc, pieces,
-            decision)
+        if len(parts) == 1:
+            truth, day_plan = parts[0].truth, parts[0].plan
+        else:  # one truth day from the parts, so wear and targets are counted as in daily planning
+            _arrivals_from_parts(pieces, parts, veh_soc)
+            sl = slice(i0, i0 + n_commit)
+            tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(),
+                                prices.standing_charge_per_day)
+            truth = _truth_scenario(template, TimeGrid(t0, step_min, n_commit, tz), site.load_kw[sl],
+                                    site.solar_kw[sl], tariff, bat_soc, pieces)
+            schedule = pd.concat([p.plan.schedule for p in parts])
+            day_plan = _plan_of(truth, schedule)
+            verify(truth, day_plan)
         row: dict[str, Any] = {"date": t0.tz_convert(tz).date(), "start": t0, "steps": n_commit}
         row.update({k2: v2 for k2, v2 in day_plan.costs.items()})
         row["demand_charge"] = row.get("demand_charge", 0.0)
@@ -865,7 +873,9 @@ def simulate(
             row[f"{name}_start_soc_kwh"] = soc
             row[f"{name}_end_soc_kwh"] = veh_end[name]
         row["status"] = decision.status
-        row["decide_seconds"] = decision.solve_seconds
+        row["decide_seconds"] = decide_seconds
+        row["decisions"] = len(parts)
+        row["mode_changes"] = _mode_changes(template, day_plan.schedule)
         row["reused_model"] = bool(decision.reused_model)
         rows.append(row)
         frames.append(day_plan.schedule)
@@ -889,6 +899,100 @@ def simulate(
         forecast=forecast.name, tariff=prices.name, plans=plans, wall_seconds=time.perf_counter() - t_wall,
         planned_wear=str(getattr(strategy, "wear", "none")),
     )
+
+
+@dataclass
+class _Part:
+    """One committed interval: its decision, truth scenario, executed plan and end states."""
+
+    decision: Decision
+    truth: Scenario
+    plan: Plan
+    pieces: list[_Piece]
+    battery_end: dict[str, float]
+    vehicle_end: dict[str, float]
+    deficit: dict[str, float]
+
+
+def _replan_times(t0: pd.Timestamp, t1: pd.Timestamp, every_minutes: int | None) -> list[pd.Timestamp]:
+    """``[t0, t0 + every, ..., t1]`` (just ``[t0, t1]`` without intraday re-planning)."""
+    if every_minutes is None:
+        return [t0, t1]
+    step = pd.Timedelta(minutes=int(every_minutes))
+    cuts = [t0]
+    while cuts[-1] + step < t1:
+        cuts.append(cuts[-1] + step)
+    return [*cuts, t1]
+
+
+def _decide_and_execute(
+    site: Site, prices: SitePrices, strategy: Strategy, forecast: Forecast,
+    sessions: Mapping[str, Sequence[TripSession]], bat_soc: Mapping[str, float], veh_soc: Mapping[str, float],
+    t0: pd.Timestamp, t1: pd.Timestamp, *, plan_to_end: bool, horizon_steps: int, end_rates: Mapping[str, float],
+    whole_day: bool,
+) -> _Part:
+    """Plan at ``t0`` from the true state with what is known then, and execute until ``t1``.
+
+    With ``plan_to_end`` (the period's last interval) the plan ends at ``t1`` and values stored energy at the
+    accounting's ``end_rates``; otherwise it looks ``horizon_steps`` ahead with the default terminal value.
+    """
+    template = site.template
+    tz = template.grid.timezone
+    step_min = site.step_minutes
+    i0 = site.position(t0)
+    n_commit = site.position(t1) - i0
+    n_plan = n_commit if plan_to_end else max(n_commit, min(horizon_steps, len(site.index) - i0))
+    plan_grid = TimeGrid(t0, step_min, n_plan, tz)
+    load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
+    plan_vehicles = [
+        replace(v, sessions=_plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast),
+                end_value_per_kwh=end_rates[v.name] if plan_to_end else v.end_value_per_kwh)
+        for v in template.vehicles
+    ]
+    plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
+        replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]),
+                end_value_per_kwh=end_rates[b.name] if plan_to_end else b.end_value_per_kwh)
+        for b in template.batteries
+    )
+    planning = replace(
+        template, grid=plan_grid, tariff=TariffSpec(imp_f, exp_f, 0.0), load_kw=load_f, solar_kw=solar_f,
+        batteries=plan_batteries, vehicles=tuple(plan_vehicles), notes=(),
+    )
+    t_dec = time.perf_counter()
+    decision = strategy.decide(planning)
+    decision.solve_seconds = time.perf_counter() - t_dec
+    grid = TimeGrid(t0, step_min, n_commit, tz)
+    sl = slice(i0, i0 + n_commit)
+    standing = prices.standing_charge_per_day * (1.0 if whole_day else n_commit * step_min / 1440.0)
+    tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(), standing)
+    pieces = _day_pieces(template, sessions, t0, t1)
+    truth, plan, bat_end, veh_end, deficit = execute_day(
+        template, grid, site.load_kw[sl], site.solar_kw[sl], tariff, bat_soc, veh_soc, pieces, decision)
+    return _Part(decision, truth, plan, pieces, bat_end, veh_end, deficit)
+
+
+def _arrivals_from_parts(pieces: list[_Piece], parts: Sequence[_Part], day_start_soc: Mapping[str, float]) -> None:
+    """Set each day piece's arrival SoC from the part in which the car arrived (or the day's start SoC)."""
+    for piece in pieces:
+        if piece.ongoing:
+            piece.arrive_soc_kwh = float(day_start_soc[piece.vehicle])
+            continue
+        for part in parts:
+            match = [p for p in part.pieces if p.vehicle == piece.vehicle and p.session == piece.session
+                     and not p.ongoing]
+            if match:
+                piece.arrive_soc_kwh = float(match[0].arrive_soc_kwh)
+                break
+
+
+def _mode_changes(template: Scenario, schedule: pd.DataFrame) -> int:
+    """Switches between charging, idle and discharging, summed over every storage asset (plan stability)."""
+    total = 0
+    for spec in list(template.batteries) + list(template.vehicles):
+        net = schedule[f"{spec.name}_charge_kw"].to_numpy() - schedule[f"{spec.name}_discharge_kw"].to_numpy()
+        mode = np.sign(np.where(np.abs(net) < 1e-6, 0.0, net))
+        total += int(np.count_nonzero(np.diff(mode)))
+    return total
 
 
 def end_energy_terms(

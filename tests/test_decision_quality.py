@@ -105,3 +105,29 @@ def test_with_a_realistic_forecast_no_stored_energy_is_exported_where_the_plan_e
         assert np.all((exported[meant_for_home] <= 1e-6) | (stored_out.to_numpy()[meant_for_home] <= 1e-6))
         checked += int(meant_for_home.sum())
     assert checked > 100
+
+
+@pytest.mark.slow
+def test_re_planning_every_30_minutes_with_perfect_foresight_is_never_worse_than_daily():
+    start, days = "2023-01-16", 2
+    site = STUDY.build_site(start, days)
+    scheme = STUDY.TARIFFS["economy7"]
+    daily = simulate(site, scheme, "optimal_v2g", start=start, days=days, forecast="perfect")
+    often = simulate(site, scheme, "optimal_v2g", start=start, days=days, forecast="perfect",
+                     replan_every_minutes=30, keep_plans=True)
+    assert often.days["decisions"].tolist() == [48, 48]
+    assert daily.days["decisions"].tolist() == [1, 1]
+    assert _paid(often) <= _paid(daily) + 1e-6 * abs(_paid(daily))
+    # the day is still accounted as one day: one verified truth plan per day, state carried across midnight
+    assert len(often.plans) == days
+    np.testing.assert_allclose(often.days["home_battery_start_soc_kwh"].iloc[1],
+                               often.days["home_battery_end_soc_kwh"].iloc[0])
+
+
+@pytest.mark.parametrize("every", [0, 7, 45.0, True])
+def test_re_planning_interval_must_be_a_multiple_of_the_step(every):
+    from planner import ScenarioError
+
+    site = STUDY.build_site("2023-01-16", 1)
+    with pytest.raises(ScenarioError, match="replan_every_minutes"):
+        simulate(site, STUDY.TARIFFS["flat"], "optimal", start="2023-01-16", days=1, replan_every_minutes=every)
