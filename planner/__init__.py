@@ -7,15 +7,57 @@ Public API::
     result.schedule, result.costs, result.status, result.shortfalls
 """
 
-from planner.api import plan
-from planner.batch import run_batch
-from planner.compare import compare_tariffs
-from planner.errors import Issue, PlannerError, ScenarioError, SolverError
-from planner.results import Plan
-from planner.scenario import Scenario, load_scenario, scenario_from_dict
-from planner.simulate import simulate
-from planner.timegrid import TimeGrid
-from planner.verify import VerificationError, verify
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "plan": "planner.api",
+    "run_batch": "planner.batch",
+    "compare_tariffs": "planner.compare",
+    "Issue": "planner.errors",
+    "PlannerError": "planner.errors",
+    "ScenarioError": "planner.errors",
+    "SolverError": "planner.errors",
+    "Plan": "planner.results",
+    "Scenario": "planner.scenario",
+    "load_scenario": "planner.scenario",
+    "scenario_from_dict": "planner.scenario",
+    "simulate": "planner.simulate",
+    "TimeGrid": "planner.timegrid",
+    "VerificationError": "planner.verify",
+    "verify": "planner.verify",
+}
+"""Where each public name lives; a name is imported on first use, so ``import planner`` (and the command
+line's help, ``validate``, ``tariffs`` and ``models``) does not load Pyomo or HiGHS."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        msg = f"module 'planner' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+# ``simulate`` and ``verify`` are both a submodule and a function: import them now (neither loads Pyomo)
+# so that the package attribute is the function, not the module a later submodule import would bind.
+from planner.simulate import simulate  # noqa: E402
+from planner.verify import VerificationError, verify  # noqa: E402
+
+if TYPE_CHECKING:
+    from planner.api import plan
+    from planner.batch import run_batch
+    from planner.compare import compare_tariffs
+    from planner.errors import Issue, PlannerError, ScenarioError, SolverError
+    from planner.results import Plan
+    from planner.scenario import Scenario, load_scenario, scenario_from_dict
+    from planner.timegrid import TimeGrid
 
 __all__ = [
     "Issue",
