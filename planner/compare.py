@@ -302,7 +302,9 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     tz = template.grid.timezone
     step = template.grid.step_minutes
-    begin = pd.Timestamp(start, tz="UTC") - pd.Timedelta(days=history_days)
+    # the period starts at local midnight of --start in the scenario's time zone (23:00 UTC in BST)
+    local_start = pd.Timestamp(str(pd.Timestamp(start).date())).tz_localize(tz, nonexistent="shift_forward")
+    begin = local_start.tz_convert("UTC") - pd.Timedelta(days=history_days)
     end = begin + pd.Timedelta(days=days + history_days + 2)
     frames = {}
     for key in ("load", "solar"):

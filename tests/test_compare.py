@@ -6,10 +6,12 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from planner.cli import main
 from planner.compare import compare_tariffs
+from planner.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,3 +86,17 @@ def test_study_smoke_run(tmp_path):
     assert code == 0
     text = (tmp_path / "comparison.md").read_text()
     assert "intelligent-flux-v2g" in text and "Made by:" in text
+
+
+def test_a_summer_period_starts_at_local_midnight_east_of_utc():
+    """A BST home: the period starts at 00:00 local (23:00 UTC the day before), not at UTC midnight."""
+    from planner.compare import compare_tariffs, site_from_scenario
+
+    path = Path(__file__).resolve().parents[1] / "data" / "examples" / "leaf-no-v2g.toml"
+    site = site_from_scenario(path, "2023-07-18", 1, history_days=0)
+    result = compare_tariffs(site, ["agile"], ["optimal"], start="2023-07-18", days=1, forecast="perfect")
+    schedule = result.results[("agile", "optimal")].schedule
+    assert schedule.index[0] == pd.Timestamp("2023-07-18T00:00", tz="Europe/London")
+    assert len(schedule) == 48
+    with pytest.raises(ScenarioError, match="after the period's start 2023-07-16T23:00"):
+        site_from_scenario(path, "2023-07-17", 1, history_days=0)
