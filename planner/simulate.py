@@ -396,6 +396,7 @@ def execute_day(
                     soc = v.soc_min_kwh
                 soc = min(soc, v.soc_max_kwh)
             piece.arrive_soc_kwh = soc
+            below_reserve = soc < v.soc_min_kwh - TOL_KWH  # such a session only charges (as in the model)
             frac = grid.coverage(piece.arrive, piece.depart)
             # ready-by guarantee: energy the charger can still add after each step before a real departure
             later_kwh = np.zeros(n + 1)
@@ -421,7 +422,7 @@ def execute_day(
                 if decision.vehicle_mode == "on_arrival":
                     ct = max(0.0, (piece.target_kwh - soc) / (v.eta_charge * h))
                 else:
-                    ct, dt = float(track_c[t]), float(track_d[t]) if v.v2g else 0.0
+                    ct, dt = float(track_c[t]), float(track_d[t]) if v.v2g and not below_reserve else 0.0
                 if must_kw > 0:
                     ct, dt = max(ct, must_kw), 0.0
                 ct = min(ct, v.charge_max_kw * f, room_kw)

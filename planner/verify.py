@@ -38,10 +38,13 @@ class VerificationError(PlannerError, AssertionError):
     """A plan violates its scenario; ``violations`` lists each problem."""
 
     def __init__(self, violations: list[str]) -> None:
-        self.violations = violations
+        self.violations = list(violations)
         lines = "\n".join(f"  - {v}" for v in violations[:30])
         more = f"\n  ... and {len(violations) - 30} more" if len(violations) > 30 else ""
         super().__init__(f"plan fails verification ({len(violations)} problems):\n{lines}{more}")
+
+    def __reduce__(self):  # noqa: ANN204 - pickled across processes with its list, not its message
+        return (type(self), (self.violations,))
 
 
 @dataclass
@@ -231,7 +234,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * cj[first:last] * h - dj[first:last] * h / v.eta_discharge)
             lo, hi = min(v.soc_min_kwh, s.arrive_soc_kwh), max(v.soc_max_kwh, s.arrive_soc_kwh)
             rep.checks += 1
-            if s.arrive_soc_kwh < v.soc_min_kwh and float(dj.sum() * h) > TOL_KWH:
+            if s.arrive_soc_kwh < v.soc_min_kwh - TOL_KWH and float(dj.sum() * h) > TOL_KWH:
                 bad.append(f"{v.name} session {j}: arrives below its reserve soc_min_kwh ({v.soc_min_kwh:g} kWh) "
                            f"and so must not discharge in that session ({float(dj.sum() * h):.4f} kWh)")
             if np.any(traj < lo - TOL_KWH) or np.any(traj > hi + TOL_KWH):
