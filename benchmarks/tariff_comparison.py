@@ -159,8 +159,11 @@ def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str
 
     tariff_label, strategy, start, days, forecast, replan = args
     site, prices = _site_and_prices(start, days, tariff_label)
-    result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast,
-                      replan_every_minutes=replan)
+    try:
+        result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast,
+                          replan_every_minutes=replan)
+    except Exception as exc:  # noqa: BLE001 - one failed run is reported, the others still finish
+        return tariff_label, strategy, f"{type(exc).__name__}: {exc}"
     result.tariff = tariff_label
     return tariff_label, strategy, result
 
@@ -184,13 +187,17 @@ def main(argv: list[str] | None = None) -> int:
             for t in tariffs for s in strategies]
     t0 = time.perf_counter()
     results = {}
+    failures = []
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
-            for tariff, strategy, result in pool.map(_run_one, jobs):
-                results[(tariff, strategy)] = result
+            outcomes = list(pool.map(_run_one, jobs))
     else:
-        for job in jobs:
-            tariff, strategy, result = _run_one(job)
+        outcomes = [_run_one(job) for job in jobs]
+    for tariff, strategy, result in outcomes:
+        if isinstance(result, str):
+            failures.append(f"{tariff}/{strategy} failed: {result}")
+            sys.stderr.write(failures[-1] + "\n")
+        else:
             results[(tariff, strategy)] = result
     comparison = ComparisonResult.from_results(results, reference=(tariffs[0], strategies[0]))
     if args.out:
@@ -199,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Home: {USER} sessions (Norwegian residential set), emhass load, 4 kWp Hamburg PV, Leaf e+ 62 kWh, "
             "10 kWh home battery; see benchmarks/tariff_comparison.py for the data mapping.",
             f"Wall time {time.perf_counter() - t0:.0f} s with {args.workers} worker(s).",
+            *failures,
         ])
     sys.stdout.write(comparison.markdown() + "\n")
     return 0
