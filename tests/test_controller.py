@@ -1,0 +1,77 @@
+"""The home-controller policy (planner.jobs.simulate.controller), case by case with hand-derived numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.jobs.simulate.controller import (
+    battery_net_kw,
+    catch_up_profile,
+    planned_soc_before,
+    split_net,
+)
+
+H = 0.5  # half-hour steps
+
+
+def test_a_car_behind_the_plan_catches_up_in_the_cheapest_steps_not_at_once():
+    """Plan: 2 kW in steps 1 and 3. Car arrives 1.8 kWh short (eta 0.9): 4 kW more are needed for one half
+    hour; the cheapest step with headroom is step 2 (0.10), so all of it goes there, nothing in step 0."""
+    steps = np.arange(4)
+    frac = np.ones(4)
+    plan_c = np.array([0.0, 2.0, 0.0, 2.0])
+    plan_d = np.zeros(4)
+    price = np.array([0.30, 0.20, 0.10, 0.25])
+    c, d = catch_up_profile(steps, frac, plan_c, plan_d, price, -1.8, 7.0, 0.9, 0.9, H)
+    np.testing.assert_allclose(c, [0.0, 2.0, 4.0, 2.0])
+    assert float(np.sum(c - plan_c) * 0.9 * H) == pytest.approx(1.8)
+    np.testing.assert_allclose(d, 0.0)
+
+
+def test_catch_up_fills_headroom_then_skips_the_least_valuable_discharge():
+    """6.3 kWh short at 7 kW max: step 1 (cheapest, idle) takes 7 kW (3.15 kWh), step 2 (no headroom: it
+    discharges) is skipped for charging, step 0 takes 7 kW (3.15 kWh) -> done; planned V2G is kept."""
+    steps = np.arange(3)
+    c, d = catch_up_profile(steps, np.ones(3), np.zeros(3), np.array([0.0, 0.0, 3.0]),
+                            np.array([0.2, 0.1, 0.05]), -6.3, 7.0, 0.9, 0.9, H)
+    np.testing.assert_allclose(c, [7.0, 7.0, 0.0])
+    np.testing.assert_allclose(d, [0.0, 0.0, 3.0])
+    # 8 kWh short: after both idle steps (6.3 kWh) the cheapest discharge is cut by 1.7 kWh stored = 3.06 kW
+    c, d = catch_up_profile(steps, np.ones(3), np.zeros(3), np.array([0.0, 0.0, 3.4]),
+                            np.array([0.2, 0.1, 0.05]), -8.0, 7.0, 0.9, 0.9, H)
+    np.testing.assert_allclose(d, [0.0, 0.0, 3.4 - 1.7 * 0.9 / H])
+
+
+def test_a_car_ahead_of_the_plan_skips_the_dearest_planned_charging():
+    steps = np.arange(3)
+    c, _ = catch_up_profile(steps, np.ones(3), np.array([4.0, 4.0, 4.0]), np.zeros(3),
+                            np.array([0.1, 0.3, 0.2]), 2.7, 7.0, 0.9, 0.9, H)
+    # 2.7 kWh ahead = 6 kW for half an hour: step 1 (0.30) drops its 4 kW, step 2 (0.20) 2 kW
+    np.testing.assert_allclose(c, [4.0, 0.0, 2.0])
+
+
+def test_planned_soc_before_a_step_undoes_that_step():
+    soc = np.array([np.nan, 11.0])
+    assert np.isnan(planned_soc_before(soc, np.zeros(2), np.zeros(2), 0, 0.9, 0.9, H))
+    assert planned_soc_before(soc, np.array([0.0, 2.0]), np.zeros(2), 1, 0.9, 0.9, H) == pytest.approx(10.1)
+
+
+@pytest.mark.parametrize(
+    ("planned", "surprise", "imp", "exp", "expected"),
+    [
+        (-2.0, -0.5, 0.30, 0.15, -1.5),  # less demand: discharge less rather than export at 15 p
+        (0.0, -1.0, 0.30, 0.15, 1.0),  # unplanned surplus is stored
+        (0.0, -1.0, 0.10, 0.15, 0.0),  # export pays more than import: the surplus is exported
+        (-1.0, 0.8, 0.30, 0.15, -1.8),  # more demand in a discharge step: covered from the battery
+        (3.0, 0.8, 0.07, 0.15, 3.0),  # the plan charges here (cheap window): the surprise is imported
+    ],
+)
+def test_the_battery_holds_the_plans_grid_exchange(planned, surprise, imp, exp, expected):
+    assert battery_net_kw(planned, surprise, imp, exp) == pytest.approx(expected)
+
+
+def test_split_net_respects_power_and_energy_limits():
+    assert split_net(4.0, 5.0, 5.0, 3.0, 9.0) == (3.0, 0.0)
+    assert split_net(-7.0, 5.0, 5.0, 9.0, 9.0) == (0.0, 5.0)
+    assert split_net(-2.0, 5.0, 5.0, 9.0, 1.5) == (0.0, 1.5)
