@@ -317,6 +317,8 @@ class Decision:
     battery holds the plan's grid exchange (:mod:`planner.jobs.simulate.controller`)."""
     grid_export_kw: np.ndarray | None = None
     """The plan's export per step [kW]; where it is 0 no stored energy is exported."""
+    grid_import_kw: np.ndarray | None = None
+    """The plan's import per step [kW] (a battery charged from the grid marks a cheap window)."""
     import_price_per_kwh: np.ndarray | None = None
     """The prices the decision was made with (for the vehicles' catch-up order) [currency/kWh]."""
 
@@ -377,6 +379,7 @@ def execute_day(
     veh_soc_col: dict[str, np.ndarray] = {}
     veh_end: dict[str, float] = {}
     deficit: dict[str, float] = {}
+    ev_net = np.zeros(n)  # vehicles' power so far (charge - discharge) [kW]
     for v in template.vehicles:
         c = np.zeros(n)
         d = np.zeros(n)
@@ -423,6 +426,9 @@ def execute_day(
                     ct = max(0.0, (piece.target_kwh - soc) / (v.eta_charge * h))
                 else:
                     ct, dt = float(track_c[t]), float(track_d[t]) if v.v2g and not below_reserve else 0.0
+                if dt > 0 and decision.grid_export_kw is not None and float(decision.grid_export_kw[t]) <= 1e-6:
+                    demand = float(load_kw[t] - solar_kw[t]) + ev_net[t]  # no stored energy to the grid
+                    dt = min(dt, max(0.0, demand))
                 if must_kw > 0:
                     ct, dt = max(ct, must_kw), 0.0
                 ct = min(ct, v.charge_max_kw * f, room_kw)
@@ -435,6 +441,7 @@ def execute_day(
                     dt = 0.0
                 c[t] += ct
                 d[t] += dt
+                ev_net[t] += ct - dt
                 soc = soc + v.eta_charge * ct * h - dt * h / v.eta_discharge
                 soc_col[t] = soc
         veh_c[v.name], veh_d[v.name], veh_soc_col[v.name] = c, d, soc_col
@@ -477,8 +484,9 @@ def execute_day(
             elif decision.battery_mode == "self_consumption":
                 target = -surprise
             else:
+                planned_import = 0.0 if decision.grid_import_kw is None else float(decision.grid_import_kw[t])
                 target = battery_net_kw(planned, surprise, float(tariff.import_price_per_kwh[t]),
-                                        float(tariff.export_price_per_kwh[t]))
+                                        float(tariff.export_price_per_kwh[t]), planned_import)
             ct, dt = split_net(target, b.charge_max_kw, b.discharge_max_kw, room, avail)
             if surprise is not None:
                 surprise += (ct - dt) - planned
@@ -488,7 +496,7 @@ def execute_day(
         planned_export = decision.grid_export_kw
         if net < 0 and planned_export is not None and float(planned_export[t]) <= 1e-6:
             excess = -net  # the plan meant to use this step's energy at home: export no stored energy
-            for store_d in list(bat_d.values()) + list(veh_d.values()):
+            for store_d in bat_d.values():  # cars were already held to the site's demand
                 cut = min(excess, store_d[t])
                 store_d[t] -= cut
                 excess -= cut

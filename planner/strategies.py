@@ -171,6 +171,7 @@ class Optimal:
                         solve_seconds=result.solve_seconds, reused_model=self.cache.reused > reused_before,
                         house_kw=(sch["load_kw"] - sch["solar_kw"]).to_numpy(dtype=float),
                         grid_export_kw=sch["grid_export_kw"].to_numpy(dtype=float),
+                        grid_import_kw=sch["grid_import_kw"].to_numpy(dtype=float),
                         import_price_per_kwh=scenario.tariff.import_price_per_kwh)
 
 

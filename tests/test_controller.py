@@ -64,11 +64,16 @@ def test_planned_soc_before_a_step_undoes_that_step():
         (0.0, -1.0, 0.30, 0.15, 1.0),  # unplanned surplus is stored
         (0.0, -1.0, 0.10, 0.15, 0.0),  # export pays more than import: the surplus is exported
         (-1.0, 0.8, 0.30, 0.15, -1.8),  # more demand in a discharge step: covered from the battery
-        (3.0, 0.8, 0.07, 0.15, 3.0),  # the plan charges here (cheap window): the surprise is imported
+        (3.0, 0.8, 0.07, 0.15, 3.0),  # the plan charges from the grid (cheap window): surprise imported
     ],
 )
 def test_the_battery_holds_the_plans_grid_exchange(planned, surprise, imp, exp, expected):
-    assert battery_net_kw(planned, surprise, imp, exp) == pytest.approx(expected)
+    assert battery_net_kw(planned, surprise, imp, exp, planned_import_kw=4.0) == pytest.approx(expected)
+
+
+def test_a_charge_planned_from_forecast_sun_is_cut_when_the_sun_does_not_come():
+    """The plan stores 3 kW of forecast PV and imports nothing; 0.8 kW less sun: charge 2.2 kW, not import."""
+    assert battery_net_kw(3.0, 0.8, 0.27, 0.15, planned_import_kw=0.0) == pytest.approx(2.2)
 
 
 def test_split_net_respects_power_and_energy_limits():

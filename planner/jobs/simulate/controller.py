@@ -16,11 +16,13 @@ the plan), a battery's net power (charge - discharge) is ``planned - surprise_kw
 
 - *less demand than planned* (more sun, less load): the battery charges more or discharges less instead
   of exporting energy the plan meant to use at home, unless exporting pays at least the import price;
-- *more demand than planned*: the battery covers it, except in a step where the plan charges the battery
-  (a cheap window: importing there is what the plan wanted anyway).
+- *more demand than planned*: the battery covers it (charging less or discharging more), except in a step
+  where the plan charges the battery from the grid (a cheap window: importing there is what the plan
+  wanted anyway).
 
 **Export of stored energy**: in a step where the plan exports nothing, no battery or car discharge is
-exported; discharge beyond what the site uses is cut before solar is curtailed.
+exported: a car discharges at most the site's true demand there, and battery discharge beyond what the
+site uses is cut before solar is curtailed.
 
 ``self_consumption`` mode (the heuristics' battery) is the same rule with a plan of zero battery power and
 zero expected demand: charge from the surplus, cover the deficit.
@@ -98,13 +100,18 @@ def battery_net_kw(
     surprise_kw: float,
     import_price: float,
     export_price: float,
+    planned_import_kw: float = 0.0,
 ) -> float:
-    """The battery's net power target (charge - discharge) [kW] for one step, before its limits."""
+    """The battery's net power target (charge - discharge) [kW] for one step, before its limits.
+
+    ``planned_import_kw`` is the plan's grid import in the step: a step where the plan charges the battery
+    *from the grid* is a cheap window (a charge planned from forecast solar is not).
+    """
     if surprise_kw < 0:  # less demand than planned
         if export_price >= import_price:
             return planned_net_kw
         return planned_net_kw - surprise_kw
-    if planned_net_kw > 0:  # the plan charges here: a cheap window, import the surprise
+    if planned_net_kw > 0 and planned_import_kw > 1e-6:  # charging from the grid: import the surprise
         return planned_net_kw
     return planned_net_kw - surprise_kw
 
