@@ -8,7 +8,14 @@ Public API::
 """
 
 from importlib import import_module
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = _version("ev-dispatch-planner")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 _WHERE = {
     "plan": "planner.api",
@@ -60,6 +67,7 @@ if TYPE_CHECKING:
     from planner.timegrid import TimeGrid
 
 __all__ = [
+    "__version__",
     "Issue",
     "Plan",
     "PlannerError",

@@ -70,3 +70,7 @@ class ScenarioError(PlannerError, ValueError):
 
 class SolverError(PlannerError, RuntimeError):
     """The solver failed in a way no fallback could cover (only raised when fallback is disabled)."""
+
+
+class MissingExtraError(PlannerError, ImportError):
+    """An optional feature was used without the optional dependency it needs (the message names the extra)."""

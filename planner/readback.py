@@ -91,7 +91,7 @@ def _clean(values: np.ndarray) -> np.ndarray:
 
 
 def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataFrame:
-    """Per-step schedule (DESIGN.md section 7) from a solved model."""
+    """Per-step schedule (columns of ``docs/schedule.md``) from a solved model."""
     sc = built.scenario
     m = built.model
     n = sc.steps

@@ -9,6 +9,7 @@ Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue`` wh
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Plan:
     Attributes
     ----------
     schedule : pandas.DataFrame
-        One row per step, index = step start (tz-aware, scenario time zone); columns of DESIGN.md section 7.
+        One row per step, index = step start (tz-aware, scenario time zone); columns as in ``docs/schedule.md``.
     costs : dict
         ``import_cost``, ``export_revenue``, ``degradation_cost`` (and ``degradation_cost_<asset>``),
         ``shortfall_penalty``, tariff charges, ``total`` [currency].
@@ -124,41 +125,97 @@ class Plan:
         return "\n".join(lines)
 
     # -- export -------------------------------------------------------------------------------
-    def to_csv(self, path: str | Path) -> None:
-        """Write the schedule as CSV (ISO 8601 timestamps with offset)."""
+    def schedule_frame(self) -> pd.DataFrame:
+        """The schedule with a ``time`` column in UTC (ISO 8601 ``+00:00``) first: the written form.
+
+        One offset for every row, so ``pandas.read_csv(..., parse_dates=["time"])`` and DuckDB read it back
+        tz-aware across a clock change; convert with ``.dt.tz_convert(<scenario time zone>)``.
+        """
         frame = self.schedule.copy()
-        frame.index = frame.index.map(lambda ts: ts.isoformat())
-        frame.to_csv(path, index_label="time")
+        frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
+        frame.index.name = "time"
+        return frame.reset_index()
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the schedule as CSV: ``time`` (step start, UTC, ISO 8601 with ``+00:00``), then the columns."""
+        frame = self.schedule_frame()
+        frame["time"] = frame["time"].map(lambda ts: ts.isoformat())
+        frame.to_csv(path, index=False)
 
     def to_parquet(self, path: str | Path) -> None:
-        """Write the schedule as Parquet."""
-        self.schedule.to_parquet(path)
+        """Write the schedule as Parquet (``time`` a UTC timestamp column); needs the ``[parquet]`` extra."""
+        from planner.extras import require
+
+        require("pyarrow", "writing Parquet")
+        self.schedule_frame().to_parquet(path, index=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dictionary of everything in the plan."""
-        sched = self.schedule.reset_index()
+        """JSON-friendly dictionary of everything in the plan (``schedule`` times in UTC, ISO 8601)."""
+        sched = self.schedule_frame()
         sched["time"] = sched["time"].map(lambda ts: ts.isoformat())
         sched = sched.astype(object).where(sched.notna(), None)
         return {
             "scenario": self.scenario_name,
             "currency": self.currency,
+            "timezone": str(pd.DatetimeIndex(self.schedule.index).tz),
             "status": self.status,
             "reason": self.reason,
-            "costs": self.costs,
-            "shortfalls": [
-                {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in s.items()}
-                for s in self.shortfalls
-            ],
-            "kpis": self.kpis,
+            "notes": list(self.notes),
+            "costs": {k: _jsonable(v) for k, v in self.costs.items()},
+            "shortfalls": [{k: _jsonable(v) for k, v in s.items()} for s in self.shortfalls],
+            "kpis": {k: _jsonable(v) for k, v in self.kpis.items()},
             "solve_seconds": self.solve_seconds,
             "timings": self.timings,
-            "solver": self.solver,
+            "solver": {k: _jsonable(v) for k, v in self.solver.items()},
             "schedule": sched.to_dict(orient="records"),
         }
 
-    def to_json(self, path: str | Path) -> None:
-        """Write the whole plan as JSON."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=float), encoding="utf-8")
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The whole plan as JSON text (NaN and infinity as ``null``); also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """The plan written by :meth:`to_dict` (schedule index back in the plan's time zone)."""
+        records = data["schedule"]
+        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame({"time": []})
+        index = pd.DatetimeIndex(pd.to_datetime(frame.pop("time"), utc=True)).as_unit("us")
+        index = index.tz_convert(data.get("timezone") or "UTC")
+        frame.index = pd.DatetimeIndex(index, freq="infer") if len(index) >= 3 else index
+        frame.index.name = "time"
+        for column in frame.columns:
+            values = frame[column]
+            if values.map(lambda v: isinstance(v, bool)).all():
+                frame[column] = values.astype(bool)
+            else:
+                frame[column] = pd.to_numeric(values.where(values.notna(), np.nan)).astype(float)
+        tz = frame.index.tz
+        shortfalls = [
+            {k: (pd.Timestamp(v).tz_convert(tz) if k in ("arrive", "depart") and isinstance(v, str) else v)
+             for k, v in s.items()}
+            for s in data.get("shortfalls", [])
+        ]
+        return cls(
+            scenario_name=data["scenario"], currency=data["currency"], schedule=frame,
+            costs={k: (math.nan if v is None else float(v)) for k, v in data["costs"].items()},
+            status=data["status"], shortfalls=shortfalls,
+            kpis={k: (math.nan if v is None else v) for k, v in data.get("kpis", {}).items()},
+            solve_seconds=float(data.get("solve_seconds", 0.0)), timings=dict(data.get("timings", {})),
+            solver={k: (math.nan if v is None and k in ("gap", "bound", "objective") else v)
+                    for k, v in data.get("solver", {}).items()},
+            reason=data.get("reason", ""), notes=list(data.get("notes", [])),
+        )
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> Plan:
+        """The plan in JSON text, or in a file, written by :meth:`to_json`."""
+        text = str(text_or_path)
+        if not text.lstrip().startswith("{"):
+            text = Path(text_or_path).read_text(encoding="utf-8")
+        return cls.from_dict(json.loads(text))
 
     def save(self, path: str | Path) -> None:
         """Write by extension: ``.csv``, ``.parquet`` or ``.json``."""
@@ -178,6 +235,17 @@ class Plan:
         from planner.plotting import plot_plan
 
         return plot_plan(self, path)
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy of one value: timestamps as ISO 8601, numpy scalars as Python, NaN/inf as None."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 # ------------------------------------------------------------------------------------------------

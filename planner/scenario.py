@@ -1,7 +1,7 @@
 """Scenario: a site's equipment, time grid, prices, forecasts and vehicle sessions.
 
-A scenario is a tree of frozen dataclasses. :func:`load_scenario` reads the TOML format of DESIGN.md
-section 6 (``schema_version = 1``); :func:`scenario_from_dict` does the same from a parsed dictionary.
+A scenario is a tree of frozen dataclasses. :func:`load_scenario` reads the TOML format of
+``docs/scenario.md`` (``schema_version = 1``); :func:`scenario_from_dict` does the same from a parsed dictionary.
 Every problem found is collected into one :class:`~planner.errors.ScenarioError`.
 
 Units: power [kW] (mean over a step), energy [kWh], prices [currency/kWh], efficiencies dimensionless in
@@ -986,7 +986,7 @@ def scenario_from_dict(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file (DESIGN.md section 6).
+    """Read and validate a scenario TOML file (the format of ``docs/scenario.md``).
 
     Raises
     ------
@@ -997,7 +997,17 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError([Issue("path", str(path), "an existing scenario file")], str(path))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Issue("file", path.name, f"valid TOML ({exc})")], str(path)) from None
-    return scenario_from_dict(raw, path.parent, str(path))
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Issue("file", path.name, f"UTF-8 text ({exc})")], str(path)) from None
+    return scenario_from_toml(text, path.parent, str(path))
+
+
+def scenario_from_toml(text: str, base_dir: Path | str = ".", source: str = "<text>") -> Scenario:
+    """Read and validate a scenario from TOML text (e.g. piped on stdin); CSV paths resolve against
+    ``base_dir``."""
+    try:
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Issue("file", source, f"valid TOML ({exc})")], source) from None
+    return scenario_from_dict(raw, base_dir, source)
