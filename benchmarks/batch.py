@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner.batch import run_batch
+from planner.jobs.batch import run_batch
 from planner.population import PopulationSpec, generate_population
 
 

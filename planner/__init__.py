@@ -19,7 +19,9 @@ except PackageNotFoundError:  # a source tree that was never installed
 
 _WHERE = {
     "plan": "planner.api",
-    "run_batch": "planner.batch",
+    "run_batch": "planner.jobs.batch",
+    "read_schedules": "planner.jobs.batch",
+    "load_site_plan": "planner.jobs.batch",
     "compare_tariffs": "planner.compare",
     "Issue": "planner.errors",
     "PlannerError": "planner.errors",
@@ -59,9 +61,9 @@ from planner.verify import VerificationError, verify  # noqa: E402
 
 if TYPE_CHECKING:
     from planner.api import plan
-    from planner.batch import run_batch
     from planner.compare import compare_tariffs
     from planner.errors import Issue, PlannerError, ScenarioError, SolverError
+    from planner.jobs.batch import load_site_plan, read_schedules, run_batch
     from planner.results import Plan
     from planner.scenario import Scenario, load_scenario, scenario_from_dict
     from planner.timegrid import TimeGrid
@@ -78,7 +80,9 @@ __all__ = [
     "VerificationError",
     "compare_tariffs",
     "load_scenario",
+    "load_site_plan",
     "plan",
+    "read_schedules",
     "run_batch",
     "scenario_from_dict",
     "simulate",

@@ -170,7 +170,8 @@ def _add_prices_parser(sub: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    from planner import __version__, batch, catalogue, compare
+    from planner import __version__, catalogue, compare
+    from planner.jobs.batch import command as batch_command
 
     parser = argparse.ArgumentParser(
         prog="planner", description="Dispatch planner for homes and depots with electric vehicles."
@@ -211,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_tariffs)
 
     _add_prices_parser(sub)
-    for module in (catalogue, batch, compare):
+    for module in (catalogue, batch_command, compare):
         module.register_cli(sub)
     return parser
 

@@ -21,7 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import planner
-from planner.batch import (
+from planner.cli import main
+from planner.jobs.batch import (
     BatchOptions,
     load_site_plan,
     read_site_result,
@@ -30,7 +31,6 @@ from planner.batch import (
     run_batch,
     site_key,
 )
-from planner.cli import main
 from planner.population import PopulationSpec, generate_population, population_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -335,7 +335,7 @@ def test_two_concurrent_runs_on_one_folder_leave_a_complete_result(
 
 
 def test_schedule_table_built_by_columns_equals_the_pandas_conversion() -> None:
-    from planner.batch import _schedule_table, _schedule_table_slow
+    from planner.jobs.batch.storage import _schedule_table, _schedule_table_slow
 
     index = pd.date_range("2023-03-26T00:00", periods=6, freq="30min", tz="Europe/London", unit="us")
     schedule = pd.DataFrame(

@@ -13,8 +13,8 @@ import psutil
 import pytest
 from crashers import square_or_die
 
-from planner.batch import read_site_result, run_batch, site_key
 from planner.cli import main
+from planner.jobs.batch import read_site_result, run_batch, site_key
 from planner.jobs.batch.local_pool import Crash, run_local
 from planner.population import PopulationSpec, generate_population
 
