@@ -184,12 +184,16 @@ def compare_tariffs(
 def write_report(
     comparison: ComparisonResult, out: str | Path, command: str | None = None, extra_notes: Sequence[str] = ()
 ) -> list[Path]:
-    """Write ``comparison.csv``, ``comparison.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``."""
-    import matplotlib
+    """Write ``comparison.csv``, ``comparison.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    The pictures need the ``[plot]`` extra; without matplotlib the tables are written and the report says
+    how to get the pictures.
+    """
+    from planner.extras import PACKAGE, available
 
+    pictures = available("matplotlib")
+    if not pictures:
+        extra_notes = [*extra_notes, f'Pictures need matplotlib: pip install "{PACKAGE}[plot]".']
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -217,6 +221,20 @@ def write_report(
     path = folder / "comparison.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     written.append(path)
+    if pictures:
+        written += _plot_report(comparison, monthly, folder)
+    return written
+
+
+def _plot_report(comparison: ComparisonResult, monthly: pd.DataFrame, folder: Path) -> list[Path]:
+    """``monthly_net_cost.png`` and ``typical_week.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cur = comparison.currency
+    written = []
     # monthly net cost: one panel per strategy, one line per tariff
     strategies = list(dict.fromkeys(s for _, s in comparison.results))
     fig, axes = plt.subplots(len(strategies), 1, figsize=(10, 2.6 * len(strategies)), sharex=True, squeeze=False)

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 def plot_plan(plan: Plan, path: str | Path | None = None):  # noqa: ANN201 - matplotlib Figure
     """Draw the plan; save to ``path`` (PNG) when given and return the figure."""
-    import matplotlib
+    from planner.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "plotting").use("Agg")
     import matplotlib.pyplot as plt
 
     s = plan.schedule

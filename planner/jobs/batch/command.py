@@ -24,6 +24,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
     p.add_argument("--dispatch", choices=["setpoint", "fractional"], default="setpoint")
     p.add_argument("--resume", action="store_true", help="skip sites whose result matches their input hash")
+    p.add_argument("--format", choices=["auto", "parquet", "csv"], default="auto",
+                   help="schedule files: parquet ([parquet] extra), csv, or auto (parquet when installed)")
     p.set_defaults(func=_cmd_batch)
 
 
@@ -76,11 +78,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         result = run_batch(
             args.input, args.out, workers=args.workers, scheduler=args.scheduler,
             time_limit_s=args.time_limit_s, mip_rel_gap=args.gap, dispatch=args.dispatch,
-            resume=args.resume, progress=reporter,
+            resume=args.resume, progress=reporter, results_format=args.format,
         )
     except BatchInterrupted as exc:
         reporter.close()
-        done = len(list((Path(args.out) / "schedules").glob("*.parquet")))
+        done = sum(1 for p in (Path(args.out) / "schedules").glob("*") if p.suffix in (".parquet", ".json"))
         echo(f"{exc}: the sites not yet planned were cancelled and every worker ended; "
              f"{done} schedule files in {args.out} are complete - rerun with --resume to finish", err=True)
         return 128 + exc.signal_number

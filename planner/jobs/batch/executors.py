@@ -49,7 +49,10 @@ def run_dask_sites(
     tasks: list[SiteTask], context: dict[str, Any], address: str, on_result: Callable[[SiteTask, SiteResult], None]
 ) -> None:
     """Plan ``tasks`` on a Dask ``distributed`` cluster (the context is sent to each worker once)."""
-    from distributed import Client, as_completed
+    from planner.extras import require
+
+    distributed = require("distributed", "batch on a Dask cluster (--scheduler)")
+    Client, as_completed = distributed.Client, distributed.as_completed  # noqa: N806 - the library's names
 
     with Client(address, set_as_default=False) as client:
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)

@@ -113,6 +113,9 @@ def _read_table(path: Path) -> tuple[list[dict[str, Any]], bool]:
     if path.suffix.lower() == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         return frame.to_dict(orient="records"), True
+    from planner.extras import require
+
+    require("pyarrow.parquet", "a Parquet site table")
     frame = pd.read_parquet(path)
     return frame.to_dict(orient="records"), False
 

@@ -106,6 +106,7 @@ class SiteResult:
     site: str
     status: str
     total_cost: float = math.nan
+    currency: str = ""
     costs: dict[str, float] = field(default_factory=dict)
     shortfall_kwh: float = math.nan
     solve_seconds: float = math.nan
@@ -130,8 +131,9 @@ class SiteResult:
     def from_json(cls, raw: Mapping[str, Any]) -> SiteResult:
         """Inverse of :meth:`to_json`."""
         known = {f for f in cls.__dataclass_fields__}
-        data = {k: (math.nan if v is None and k not in ("error", "site") else v) for k, v in raw.items()
+        data = {k: (math.nan if v is None and k not in ("error", "site", "currency") else v) for k, v in raw.items()
                 if k in known}
+        data["currency"] = data.get("currency") or ""
         return cls(**data)
 
 

@@ -27,7 +27,7 @@ from planner.jobs.batch.records import (
     SiteResult,
     SiteTask,
 )
-from planner.jobs.batch.storage import atomic_write, read_site_result
+from planner.jobs.batch.storage import atomic_write, find_site_result, resolve_format
 
 
 @contextlib.contextmanager
@@ -79,7 +79,8 @@ def _clean_stale_staging(staging_root: Path, own: str) -> None:
 
 
 def summary_frame(results: Iterable[SiteResult]) -> pd.DataFrame:
-    """The summary table: site, status, total_cost, cost_<term>..., shortfall_kwh, solve_seconds, error."""
+    """The summary table: site, status, total_cost, currency, cost_<term>..., shortfall_kwh, solve_seconds,
+    error, skipped, run_id, input_hash, worker, peak_rss_mb (``docs/batch.md`` describes each column)."""
     rows = []
     terms: list[str] = []
     for r in results:
@@ -91,6 +92,7 @@ def summary_frame(results: Iterable[SiteResult]) -> pd.DataFrame:
             "site": r.site,
             "status": r.status,
             "total_cost": r.total_cost,
+            "currency": r.currency,
         }
         for k in terms:
             row[f"cost_{k}"] = r.costs.get(k, math.nan if not r.ok else 0.0)
@@ -107,7 +109,7 @@ def summary_frame(results: Iterable[SiteResult]) -> pd.DataFrame:
             }
         )
         rows.append(row)
-    columns = ["site", "status", "total_cost", *(f"cost_{k}" for k in terms), "shortfall_kwh",
+    columns = ["site", "status", "total_cost", "currency", *(f"cost_{k}" for k in terms), "shortfall_kwh",
                "solve_seconds", "error", "skipped", "run_id", "input_hash", "worker", "peak_rss_mb"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -123,6 +125,7 @@ def run_batch(
     dispatch: str = "setpoint",
     resume: bool = False,
     progress: Callable[[BatchProgress], None] | None = None,
+    results_format: str = "auto",
 ) -> BatchResult:
     """Plan every site of ``input_path`` into ``out_dir`` (see the module docstring for both layouts).
 
@@ -143,6 +146,9 @@ def run_batch(
         Reuse results whose input hash matches; recompute the rest.
     progress : callable or None
         Called with a :class:`BatchProgress` after every site (the library itself never prints).
+    results_format : str
+        Schedule files: ``parquet`` (needs the ``[parquet]`` extra), ``csv`` (a CSV and a JSON file per
+        site), or ``auto`` (default: Parquet when pyarrow is installed, else CSV). The plans are the same.
 
     Returns
     -------
@@ -161,6 +167,7 @@ def run_batch(
     if dispatch not in ("setpoint", "fractional"):
         msg = f"dispatch must be 'setpoint' or 'fractional' (got {dispatch!r})"
         raise ValueError(msg)
+    fmt = resolve_format(results_format)
     tasks = read_tasks(input_path, options)
     out = Path(out_dir).resolve()
     for sub in ("schedules", "failed", ".staging"):
@@ -173,9 +180,9 @@ def run_batch(
         _clean_stale_staging(staging_root, run_id)
         try:
             results = _execute(tasks, out, staging, run_id, options, workers, scheduler, resume,
-                               progress, t0)
+                               progress, t0, fmt)
             summary = summary_frame(results)
-            _write_outputs(out, staging, input_path, tasks, options, run_id, summary, results, t0)
+            _write_outputs(out, staging, input_path, tasks, options, run_id, summary, results, t0, fmt)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
@@ -194,6 +201,7 @@ def _execute(
     resume: bool,
     progress: Callable[[BatchProgress], None] | None,
     t0: float,
+    fmt: str,
 ) -> list[SiteResult]:
     done = [0]
     todo: list[SiteTask] = []
@@ -209,14 +217,15 @@ def _execute(
 
     keyed: dict[str, SiteResult] = {}
     for task in tasks:
-        previous = read_site_result(out / "schedules" / f"{task.key}.parquet") if resume else None
+        previous = find_site_result(out, task.key) if resume else None
         if previous is not None and previous.input_hash == task.input_hash and task.error is None:
             previous.skipped = True
             keyed[task.key] = previous
             record(previous)
         else:
             todo.append(task)
-    context = {"out_dir": str(out), "staging": str(staging), "run_id": run_id, "options": asdict(options)}
+    context = {"out_dir": str(out), "staging": str(staging), "run_id": run_id, "options": asdict(options),
+               "format": fmt}
 
     def on_result(task: SiteTask, result: SiteResult) -> None:
         keyed[task.key] = result
@@ -241,6 +250,7 @@ def _write_outputs(
     summary: pd.DataFrame,
     results: list[SiteResult],
     t0: float,
+    fmt: str,
 ) -> None:
     site_hashes = {t.site: t.input_hash for t in tasks}
     manifest = {
@@ -257,9 +267,14 @@ def _write_outputs(
         "failed": sum(1 for r in results if not r.ok),
         "skipped": sum(1 for r in results if r.skipped),
         "site_hashes": site_hashes,
+        "schedule_format": fmt,
     }
     with locked(out / ".lock"):
-        atomic_write(out / "summary.parquet", staging, lambda tmp: summary.to_parquet(tmp, index=False))
+        if fmt == "parquet":
+            atomic_write(out / "summary.parquet", staging, lambda tmp: summary.to_parquet(tmp, index=False))
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                (out / "summary.parquet").unlink()  # a stale table from an earlier Parquet run
         atomic_write(out / "summary.csv", staging, lambda tmp: summary.to_csv(tmp, index=False))
         atomic_write(
             out / "manifest.json", staging,

@@ -96,13 +96,34 @@ def _schedule_table(site: str, schedule: pd.DataFrame) -> Any:
     return table
 
 
-def write_schedule(path: Path, staging: Path, result_plan: Any, result: SiteResult) -> None:
-    import pyarrow.parquet as pq
+FORMATS = ("parquet", "csv")
+"""Schedule file formats of a results folder."""
 
+
+def resolve_format(requested: str) -> str:
+    """``parquet`` or ``csv`` for a requested format (``auto``: Parquet when pyarrow is installed).
+
+    Raises ValueError for an unknown format and MissingExtraError for ``parquet`` without pyarrow.
+    """
+    from planner.extras import available, require
+
+    if requested == "auto":
+        return "parquet" if available("pyarrow") else "csv"
+    if requested not in FORMATS:
+        raise ValueError(f"results_format: {requested!r} - expected 'auto', 'parquet' or 'csv'")
+    if requested == "parquet":
+        require("pyarrow.parquet", "Parquet batch results")
+    return requested
+
+
+def schedule_path(out_dir: Path, key: str, fmt: str) -> Path:
+    """Where a site's schedule lives (``schedules/<key>.parquet`` or ``.csv``)."""
+    return Path(out_dir) / "schedules" / f"{key}.{fmt}"
+
+
+def _plan_meta(result_plan: Any) -> dict[str, Any]:
     schedule = result_plan.schedule
-    table = _schedule_table(result.site, schedule)
-    meta = dict(table.schema.metadata or {})
-    plan_meta = {
+    return {
         "scenario_name": result_plan.scenario_name,
         "currency": result_plan.currency,
         "timezone": str(pd.DatetimeIndex(schedule.index).tz),
@@ -111,20 +132,74 @@ def write_schedule(path: Path, staging: Path, result_plan: Any, result: SiteResu
         "shortfalls": [{k: _jsonable(v) for k, v in sf.items()} for sf in result_plan.shortfalls],
         "kpis": {k: _jsonable(v) for k, v in result_plan.kpis.items()},
     }
-    meta[META_KEY] = json.dumps({"result": result.to_json(), "plan": plan_meta}).encode()
-    table = table.replace_schema_metadata(meta)
-    atomic_write(path, staging, lambda tmp: pq.write_table(table, tmp))
+
+
+def write_schedule(out_dir: Path, key: str, staging: Path, result_plan: Any, result: SiteResult,
+                   fmt: str = "parquet") -> None:
+    """Write one site's schedule and summary row in ``fmt``; the other format's files of the site go."""
+    meta_json = json.dumps({"result": result.to_json(), "plan": _plan_meta(result_plan)})
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        table = _schedule_table(result.site, result_plan.schedule)
+        meta = dict(table.schema.metadata or {})
+        meta[META_KEY] = meta_json.encode()
+        table = table.replace_schema_metadata(meta)
+        atomic_write(schedule_path(out_dir, key, fmt), staging, lambda tmp: pq.write_table(table, tmp))
+        stale = [schedule_path(out_dir, key, "csv"), schedule_path(out_dir, key, "json")]
+    else:
+        frame = result_plan.schedule_frame()
+        frame["time"] = frame["time"].map(lambda ts: ts.isoformat())
+        frame.insert(0, "site", result.site)
+        atomic_write(schedule_path(out_dir, key, "csv"), staging, lambda tmp: frame.to_csv(tmp, index=False))
+        atomic_write(schedule_path(out_dir, key, "json"), staging, lambda tmp: tmp.write_text(meta_json))
+        stale = [schedule_path(out_dir, key, "parquet")]
+    for path in stale:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def remove_schedule(out_dir: Path, key: str) -> None:
+    """Remove a site's schedule files in every format."""
+    for ext in (*FORMATS, "json"):
+        with contextlib.suppress(FileNotFoundError):
+            schedule_path(out_dir, key, ext).unlink()
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return json.loads((pq.read_schema(path).metadata or {})[META_KEY])
+    if not path.with_suffix(".csv").is_file():
+        raise FileNotFoundError(path.with_suffix(".csv"))
+    return json.loads(path.with_suffix(".json").read_text())
 
 
 def read_site_result(path: Path) -> SiteResult | None:
-    """The summary row stored in a schedule file, or None when the file is missing or unreadable."""
-    import pyarrow.parquet as pq
-
+    """The summary row stored with a schedule file (``.parquet``, or a ``.csv``/``.json`` pair), or None
+    when it is missing or unreadable."""
     try:
-        meta = pq.read_schema(path).metadata or {}
-        return SiteResult.from_json(json.loads(meta[META_KEY])["result"])
+        return SiteResult.from_json(_read_meta(path)["result"])
     except Exception:  # noqa: BLE001 - any unreadable file counts as absent
         return None
+
+
+def find_site_result(out_dir: Path, key: str) -> SiteResult | None:
+    """The stored summary row of site ``key`` in whichever format the folder holds it, or None."""
+    for fmt in FORMATS:
+        if schedule_path(out_dir, key, fmt).is_file():
+            return read_site_result(schedule_path(out_dir, key, fmt))
+    return None
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    frame = pd.read_csv(path, dtype={"site": str})
+    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    return frame
 
 
 def load_site_plan(out_dir: str | Path, site: str) -> Any:
@@ -138,15 +213,16 @@ def load_site_plan(out_dir: str | Path, site: str) -> Any:
     FileNotFoundError
         If the site has no stored schedule.
     """
-    import pyarrow.parquet as pq
-
     from planner.results import Plan
 
-    path = Path(out_dir) / "schedules" / f"{site_key(site)}.parquet"
-    table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {})[META_KEY])
+    key = site_key(site)
+    paths = [schedule_path(Path(out_dir), key, fmt) for fmt in FORMATS]
+    path = next((p for p in paths if p.is_file()), paths[0])
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no stored schedule for site {site!r}")
+    meta = _read_meta(path)
     result, info = SiteResult.from_json(meta["result"]), meta["plan"]
-    frame = table.to_pandas().drop(columns=["site"]).set_index("time")
+    frame = _read_frame(path).drop(columns=["site"]).set_index("time")
     frame.index = pd.DatetimeIndex(frame.index).tz_convert(info["timezone"])
     frame.index.name = "time"
     shortfalls = [
@@ -161,10 +237,11 @@ def load_site_plan(out_dir: str | Path, site: str) -> Any:
     )
 
 
-
 def read_schedules(out_dir: str | Path) -> pd.DataFrame:
-    """Every schedule of a results folder in one frame (columns ``site``, ``time`` [UTC], ...)."""
-    files = sorted((Path(out_dir) / "schedules").glob("*.parquet"))
+    """Every schedule of a results folder in one frame: ``site``, ``time`` [UTC], then the union of every
+    site's columns (a column a site does not have, e.g. a battery it lacks, is NaN in its rows)."""
+    folder = Path(out_dir) / "schedules"
+    files = sorted(p for fmt in FORMATS for p in folder.glob(f"*.{fmt}"))
     if not files:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return pd.concat([_read_frame(f) for f in files], ignore_index=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.jobs.batch.records import BatchOptions, SiteResult, SiteTask
-from planner.jobs.batch.storage import atomic_write, write_schedule
+from planner.jobs.batch.storage import atomic_write, remove_schedule, write_schedule
 
 
 def init_worker() -> None:
@@ -61,7 +61,8 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     task : SiteTask
         The site.
     context : dict
-        ``out_dir``, ``staging``, ``run_id`` and ``options`` (a :class:`BatchOptions` as a dict).
+        ``out_dir``, ``staging``, ``run_id``, ``options`` (a :class:`BatchOptions` as a dict) and
+        ``format`` (``parquet`` or ``csv``, the schedule files' format).
     """
     import socket
 
@@ -71,7 +72,7 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     staging = Path(context["staging"])
     options = BatchOptions(**context["options"])
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    schedule_path = out / "schedules" / f"{task.key}.parquet"
+    fmt = context.get("format", "parquet")
     failed_path = out / "failed" / f"{task.key}.json"
     t0 = time.perf_counter()
     try:
@@ -91,14 +92,14 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
         atomic_write(
             failed_path, staging, lambda tmp: tmp.write_text(json.dumps(result.to_json(), indent=1))
         )
-        with contextlib.suppress(FileNotFoundError):
-            schedule_path.unlink()
+        remove_schedule(out, task.key)
         return result
     costs = {k: float(v) for k, v in result_plan.costs.items()}
     result = SiteResult(
         task.site,
         result_plan.status,
         total_cost=float(result_plan.total_cost),
+        currency=result_plan.currency,
         costs=costs,
         shortfall_kwh=result_plan.total_shortfall_kwh,
         solve_seconds=float(result_plan.solve_seconds),
@@ -108,7 +109,7 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
         worker=worker,
         peak_rss_mb=_peak_rss_mb(),
     )
-    write_schedule(schedule_path, staging, result_plan, result)
+    write_schedule(out, task.key, staging, result_plan, result, fmt)
     with contextlib.suppress(FileNotFoundError):
         failed_path.unlink()
     return result
