@@ -41,7 +41,7 @@ SESSION_FILES = (
     ROOT / "data" / "series" / "ev_sessions" / "residential_norway_12_locations_2018-2021.csv",
     Path("/work/shared/data/ev_sessions/residential_norway_12_locations_2018-2021.csv"),
 )
-PRICES_CSV = "../series/agile_gb_import_export_2022-11-01_2023-12-20.csv"
+PRICES_CSV = "shipped:series/agile_gb_import_export_2022-11-01_2023-12-20.csv"
 START = "2023-01-17T12:00:00+00:00"  # Tuesday noon, Europe/London (GMT in January)
 TIMEZONE = "Europe/London"
 CAPACITY_KWH = 39.0

@@ -433,9 +433,55 @@ class _Reader:
             return None
 
     # -- series -------------------------------------------------------------------------------
+    def _plain(self, value: object, name: str, grid: TimeGrid) -> object:
+        """A pandas or numpy value as a number, a list, or an aligned array (None after an error)."""
+        if isinstance(value, pd.DataFrame):
+            if value.shape[1] != 1:
+                self.add(name, f"a DataFrame with columns {list(value.columns)}", "a Series or one column")
+                return None
+            value = value.iloc[:, 0]
+        if isinstance(value, pd.Series):
+            if isinstance(value.index, pd.DatetimeIndex):
+                if value.index.tz is None:
+                    self.add(name, "a Series with naive timestamps", "a tz-aware DatetimeIndex (or a list)")
+                    return None
+                numeric = pd.to_numeric(value, errors="coerce")
+                if numeric.isna().any():
+                    bad = value.index[numeric.isna().to_numpy()][0]
+                    self.add(f"{name}[{bad.isoformat()}]", value[bad], "a number")
+                    return None
+                stamps = pd.DatetimeIndex(numeric.index).tz_convert("UTC")
+                if len(stamps) == grid.steps and (stamps.as_unit("ns") == grid.index.as_unit("ns")).all():
+                    return numeric.to_numpy(dtype=float)  # already on the grid: the values as given
+                try:
+                    values, notes = align_series(numeric.astype(float), grid, name)
+                except ScenarioError as exc:
+                    self.issues.extend(exc.issues)
+                    return None
+                self.notes.extend(notes)
+                return values
+            value = value.to_numpy()
+        if isinstance(value, np.ndarray):
+            if value.ndim == 0:
+                return value.item()
+            if value.ndim != 1:
+                self.add(name, f"an array of shape {value.shape}", f"a 1-D array of {grid.steps} numbers")
+                return None
+            return [v.item() if isinstance(v, np.generic) else v for v in value]
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, np.generic):
+            return value.item()
+        return value
+
     def array(self, value: object, name: str, grid: TimeGrid) -> np.ndarray | None:
-        """A scalar (held constant) or a list with one value per step."""
+        """A scalar (held constant), a list (or 1-D numpy array) with one value per step, or a pandas
+        Series / one-column DataFrame: with a tz-aware DatetimeIndex it is aligned to the grid like a CSV
+        series, otherwise its values are taken in order."""
         n = grid.steps
+        value = self._plain(value, name, grid)
+        if value is None or isinstance(value, np.ndarray):
+            return value
         if isinstance(value, bool):
             self.add(name, value, f"a number or a list of {n} numbers")
             return None
@@ -474,7 +520,7 @@ class _Reader:
         if not isinstance(path_value, str):
             self.add(name, path_value, "a path to a CSV file")
             return None
-        path = (self.base_dir / path_value).resolve()
+        path = resolve_data_path(path_value, self.base_dir)
         if not path.is_file():
             self.add(name, path_value, f"an existing CSV file (looked for {path})")
             return None
@@ -534,6 +580,20 @@ class _Reader:
         if required:
             self.add(f"{where}.{value_key}", "missing", f"a list of {grid.steps} values or {csv_key}")
         return None
+
+
+SHIPPED_PREFIX = "shipped:"
+"""A CSV path starting with this names a file of the planner's shipped data (``shipped:series/...``)."""
+
+
+def resolve_data_path(value: str, base_dir: Path) -> Path:
+    """A scenario's file path: ``shipped:<kind>/<file>`` in the shipped data, else relative to ``base_dir``."""
+    if value.startswith(SHIPPED_PREFIX):
+        from planner.tariff_files import data_dir
+
+        kind, _, rest = value[len(SHIPPED_PREFIX):].lstrip("/").partition("/")
+        return (data_dir(kind) / rest).resolve()
+    return (base_dir / value).resolve()
 
 
 _SERIES_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
@@ -681,6 +741,12 @@ def _read_profile(
     values = r.series(table, grid, key)
     if values is None:
         values = np.zeros(grid.steps)
+    if "kw" not in table and "csv" not in table:
+        for factor in ("kwp", "scale"):
+            if factor in table:  # a size without a profile would silently plan with zero
+                r.add(f"{key}.{factor}", table[factor],
+                      f"a profile to scale as well: '{key}.csv' (with 'column') or '{key}.kw'"
+                      + (" in kW per kWp" if factor == "kwp" else ""))
     scale = r.number(table, "scale", key, 1.0)
     if "kwp" in table:
         scale *= r.number(table, "kwp", key, 1.0, minimum=0.0, unit=" [kWp]")

@@ -69,7 +69,10 @@ def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
             for key, value in node.items():
                 if isinstance(value, str):
                     if _FILE_KEYS.search(key):
-                        found[f"{parent}{key}={value}"] = base_dir / value
+                        from planner.scenario import resolve_data_path
+
+                        with contextlib.suppress(Exception):
+                            found[f"{parent}{key}={value}"] = resolve_data_path(value, base_dir)
                     elif key in ("scheme", "export_scheme"):
                         path = Path(value)
                         if not (value.endswith(".toml") or "/" in value):
