@@ -91,7 +91,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = read_scenario_arg(args.scenario)
     sessions = sum(len(v.sessions) for v in scenario.vehicles)
     print(
-        f"{args.scenario}: valid - {scenario.grid}, {len(scenario.batteries)} batteries, "
+        f"{'<stdin>' if args.scenario == '-' else args.scenario}: valid - {scenario.grid}, {len(scenario.batteries)} batteries, "
         f"{len(scenario.vehicles)} vehicles, {sessions} sessions"
     )
     from planner.validate import degraded_notes
@@ -228,6 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (``planner models list | head``): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
