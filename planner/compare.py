@@ -222,81 +222,15 @@ def write_report(
     path.write_text("\n".join(lines), encoding="utf-8")
     written.append(path)
     if pictures:
-        written += _plot_report(comparison, monthly, folder)
+        written += _plot_report(comparison, folder)
     return written
 
 
-def _plot_report(comparison: ComparisonResult, monthly: pd.DataFrame, folder: Path) -> list[Path]:
-    """``monthly_net_cost.png`` and ``typical_week.png``."""
-    import matplotlib
+def _plot_report(comparison: ComparisonResult, folder: Path) -> list[Path]:
+    """``monthly_net_cost.png`` and ``typical_week.png`` (:mod:`planner.plot.compare`)."""
+    from planner.plot import plot_monthly, plot_week
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cur = comparison.currency
-    written = []
-    # monthly net cost: one panel per strategy, one line per tariff
-    strategies = list(dict.fromkeys(s for _, s in comparison.results))
-    fig, axes = plt.subplots(len(strategies), 1, figsize=(10, 2.6 * len(strategies)), sharex=True, squeeze=False)
-    for ax, strategy in zip(axes[:, 0], strategies, strict=True):
-        for column in monthly.columns:
-            tariff, strat = column.split("/", 1)
-            if strat == strategy:
-                ax.plot(monthly.index.to_timestamp(), monthly[column], marker="o", label=tariff)
-        ax.set_title(strategy)
-        ax.set_ylabel(f"net cost [{cur}/month]")
-        ax.axhline(0.0, color="grey", lw=0.5)
-        ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7, ncol=4)
-    fig.tight_layout()
-    path = folder / "monthly_net_cost.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    written.append(path)
-    path = folder / "typical_week.png"
-    _plot_week(comparison, path)
-    written.append(path)
-    return written
-
-
-def _plot_week(comparison: ComparisonResult, path: Path) -> None:
-    """Schedule of the week whose net cost is closest to the median week, for the cheapest run."""
-    import matplotlib.pyplot as plt
-
-    best = comparison.table.sort_values("net_cost").iloc[0]
-    result = comparison.results[(best.tariff, best.strategy)]
-    sched = result.schedule
-    days = result.days.copy()
-    days.index = pd.to_datetime(days.index)
-    if len(days) >= 7:
-        weekly = days["net_cost"].rolling(7).sum().dropna()
-        end = (weekly - weekly.median()).abs().idxmin()
-        begin = end - pd.Timedelta(days=6)
-    else:
-        begin, end = days.index[0], days.index[-1]
-    local = sched.index.tz_localize(None).normalize()
-    week = sched[(local >= begin) & (local <= end)]
-    storages = [c.removesuffix("_soc_kwh") for c in week.columns if c.endswith("_soc_kwh")]
-    fig, axes = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
-    axes[0].step(week.index, week["import_price_per_kwh"], where="post", label="import price")
-    axes[0].step(week.index, week["export_price_per_kwh"], where="post", label="export price")
-    axes[0].set_ylabel(f"{comparison.currency}/kWh")
-    axes[0].legend(fontsize=8)
-    axes[1].plot(week.index, week["load_kw"], label="load", lw=1)
-    axes[1].plot(week.index, week["solar_kw"], label="solar", lw=1)
-    axes[1].plot(week.index, week["grid_import_kw"] - week["grid_export_kw"], label="grid (import +)", lw=1)
-    for name in storages:
-        axes[1].plot(week.index, week[f"{name}_charge_kw"] - week[f"{name}_discharge_kw"],
-                     label=f"{name} (charge +)", lw=1)
-        axes[2].plot(week.index, week[f"{name}_soc_kwh"], label=name)
-    axes[1].set_ylabel("kW")
-    axes[1].legend(fontsize=7, ncol=3)
-    axes[2].set_ylabel("SoC [kWh]")
-    axes[2].legend(fontsize=8)
-    axes[0].set_title(f"Typical week: {best.strategy} on {best.tariff}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return [plot_monthly(comparison, folder / "monthly_net_cost.png"), plot_week(comparison, folder / "typical_week.png")]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -311,6 +245,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     """
     import tomllib
 
+    from planner.inputs.paths import resolve_data_path
     from planner.scenario import load_scenario, read_profile, read_series_csv
     from planner.simulate import TripSession
     from planner.timegrid import TimeGrid
@@ -329,7 +264,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
         table = raw.get(key, {})
         if "csv" not in table:
             raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
-        frames[key] = read_series_csv((path.parent / table["csv"]).resolve())
+        frames[key] = read_series_csv(resolve_data_path(table["csv"], path.parent))
         first = frames[key].index[0]
         if first > begin:
             hint = (

@@ -231,8 +231,8 @@ class Plan:
             raise ValueError(msg)
 
     def plot(self, path: str | Path | None = None):  # noqa: ANN201 - returns a matplotlib Figure
-        """Draw prices, stacked power flows and every storage's SoC (departures marked)."""
-        from planner.plotting import plot_plan
+        """Draw prices, power flows, storage SoC and costs (:func:`planner.plot.plot_plan`; ``[plot]`` extra)."""
+        from planner.plot import plot_plan
 
         return plot_plan(self, path)
 
@@ -311,6 +311,7 @@ def compute_kpis(scenario: Scenario, schedule: pd.DataFrame) -> dict[str, float]
         kpis[f"{name}_discharge_kwh"] = d
         kpis[f"{name}_throughput_kwh"] = c + d
         cap = specs[name].capacity_kwh
+        kpis[f"{name}_capacity_kwh"] = float(cap)
         kpis[f"{name}_equivalent_full_cycles"] = (c + d) / (2.0 * cap) if cap > 0 else 0.0
     _fleet_kpis(scenario, schedule, kpis)
     return kpis

@@ -23,6 +23,7 @@ import pandas as pd
 
 from planner.errors import Issue, ScenarioError
 from planner.inputs.csv_table import CsvShapeError, read_series_table
+from planner.inputs.paths import resolve_data_path
 from planner.tariffs import TariffSpec
 from planner.timegrid import TimeGrid, align_series, check_timezone, to_utc_timestamp
 
@@ -580,20 +581,6 @@ class _Reader:
         if required:
             self.add(f"{where}.{value_key}", "missing", f"a list of {grid.steps} values or {csv_key}")
         return None
-
-
-SHIPPED_PREFIX = "shipped:"
-"""A CSV path starting with this names a file of the planner's shipped data (``shipped:series/...``)."""
-
-
-def resolve_data_path(value: str, base_dir: Path) -> Path:
-    """A scenario's file path: ``shipped:<kind>/<file>`` in the shipped data, else relative to ``base_dir``."""
-    if value.startswith(SHIPPED_PREFIX):
-        from planner.tariff_files import data_dir
-
-        kind, _, rest = value[len(SHIPPED_PREFIX):].lstrip("/").partition("/")
-        return (data_dir(kind) / rest).resolve()
-    return (base_dir / value).resolve()
 
 
 _SERIES_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}

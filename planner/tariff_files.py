@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.errors import Issue, PlannerError, ScenarioError
+from planner.inputs.paths import data_dir, resolve_data_path
 from planner.tariff_rules import (
     _DAY_GROUPS,
     _DAY_NAMES,
@@ -35,27 +36,6 @@ from planner.timegrid import check_timezone
 SCHEMA_VERSION = 1
 MAX_STANDING_CHARGE_PER_DAY = 20.0
 """Largest plausible standing charge [currency/day]; a larger value is taken for pence."""
-
-
-def data_dir(kind: str) -> Path:
-    """Folder of shipped data of one kind (``"tariffs"`` or ``"series"``).
-
-    Looks in the installed package (``planner/_data/<kind>``) first, then in the source tree
-    (``<repo>/data/<kind>``).
-
-    Raises
-    ------
-    PlannerError
-        If neither folder exists.
-    """
-    here = Path(__file__).resolve().parent
-    candidates = [here / "_data" / kind, here.parent / "data" / kind]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise PlannerError(
-        f"data folder '{kind}' not found (looked in {', '.join(map(str, candidates))})"
-    )
 
 
 # ---- loading and validation ---------------------------------------------------------------------------
@@ -253,9 +233,7 @@ def _series_file(
     if not isinstance(value, str) or not value:
         problems.add(field, value, "a CSV file name")
         return None
-    path = Path(value)
-    if not path.is_absolute():
-        path = base_dir / path
+    path = resolve_data_path(value, base_dir)
     if must_exist and not path.is_file():
         problems.add(field, value, f"an existing CSV file (looked in {base_dir})")
         return None

@@ -30,7 +30,7 @@ FIXTURE = ROOT / "data" / "series" / "fixtures" / "day_pair_winter_2023-01-16.cs
 
 def _example_with_series(tmp_path: Path, series: Path, prefix: bytes = b"") -> Path:
     text = (EXAMPLES / "leaf-xstorage.toml").read_text(encoding="utf-8")
-    text = text.replace('"../series/fixtures/day_pair_winter_2023-01-16.csv"', f'"{series.as_posix()}"')
+    text = text.replace('"shipped:series/fixtures/day_pair_winter_2023-01-16.csv"', f'"{series.as_posix()}"')
     path = tmp_path / "scenario.toml"
     path.write_bytes(prefix + text.encode("utf-8"))
     return path

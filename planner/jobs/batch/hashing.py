@@ -60,7 +60,7 @@ class FileDigests:
 
 def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
     """Every file a scenario dictionary refers to: series CSVs, tariff schemes, catalogue entries."""
-    from planner.tariffs import data_dir
+    from planner.inputs.paths import data_dir, resolve_data_path
 
     found: dict[str, Path] = {}
 
@@ -69,8 +69,6 @@ def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
             for key, value in node.items():
                 if isinstance(value, str):
                     if _FILE_KEYS.search(key):
-                        from planner.scenario import resolve_data_path
-
                         with contextlib.suppress(Exception):
                             found[f"{parent}{key}={value}"] = resolve_data_path(value, base_dir)
                     elif key in ("scheme", "export_scheme"):
