@@ -8,14 +8,9 @@ Public API::
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = _version("ev-dispatch-planner")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+from planner._version import __version__
 
 _WHERE = {
     "plan": "planner.api",

@@ -1,10 +1,12 @@
 """Optional dependencies: import one on first use, or say in one line which extra installs it.
 
-The core install plans, validates, batches (CSV results) and compares; Parquet, plots and Dask are extras::
+The core install plans, validates, batches (CSV results) and compares; Parquet, plots, Dask and live-price
+fetching are extras::
 
     pip install "ev-dispatch-planner[parquet]"   # pyarrow: Parquet schedules and batch results
     pip install "ev-dispatch-planner[plot]"      # matplotlib: --plot and the compare pictures
     pip install "ev-dispatch-planner[dask]"      # dask.distributed: batch on a cluster
+    pip install "ev-dispatch-planner[fetch]"     # httpx: planner prices fetch (live prices)
     pip install "ev-dispatch-planner[all]"       # all of them
 """
 
@@ -17,7 +19,7 @@ from types import ModuleType
 from planner.errors import MissingExtraError
 
 PACKAGE = "ev-dispatch-planner"
-EXTRA_OF = {"pyarrow": "parquet", "matplotlib": "plot", "distributed": "dask"}
+EXTRA_OF = {"pyarrow": "parquet", "matplotlib": "plot", "distributed": "dask", "httpx": "fetch"}
 """The extra that installs each optional top-level module."""
 
 

@@ -20,20 +20,20 @@ BLOCKER = """
 import sys
 class _Block:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed"}:
+        if name.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed", "httpx"}:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 sys.meta_path.insert(0, _Block())
 import importlib.util
 _find = importlib.util.find_spec
 def _find_spec(name, package=None):
-    if name.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed"}:
+    if name.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed", "httpx"}:
         return None
     return _find(name, package)
 importlib.util.find_spec = _find_spec
 from planner.cli import main
 code = main(sys.argv[1:])
-assert not any(m.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed"} for m in sys.modules)
+assert not any(m.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed", "httpx"} for m in sys.modules)
 sys.exit(code)
 """
 
@@ -60,6 +60,7 @@ def test_core_plans_and_writes_without_the_extras(tmp_path: Path) -> None:
     [
         (["plan", str(EXAMPLE), "--plot", "p.png"], "[plot]"),
         (["plan", str(EXAMPLE), "--out", "p.parquet"], "[parquet]"),
+        (["prices", "fetch", "octopus", "--start", "2023-01-16", "--out", "p.csv"], "[fetch]"),
     ],
 )
 def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, argv: list[str], extra: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-
-import httpx
+from typing import Any
 
 from planner.errors import PlannerError
+from planner.extras import require
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 """HTTP statuses worth another try (rate limit, server trouble)."""
@@ -18,7 +18,7 @@ class PriceFetchError(PlannerError):
 
 
 def get_text(
-    client: httpx.Client,
+    client: Any,
     url: str,
     params: Mapping[str, str],
     *,
@@ -37,6 +37,7 @@ def get_text(
     PriceFetchError
         On a timeout or connection failure after the retries, or on an HTTP error status.
     """
+    httpx = require("httpx", "planner prices fetch")
     shown = {k: ("***" if k in redact else v) for k, v in params.items()}
     where = f"{source} {url} {shown}"
     delay = backoff_s
@@ -64,7 +65,9 @@ def get_text(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def make_client(timeout_s: float) -> httpx.Client:
-    """An HTTP client with ``timeout_s`` for connect, read and write, following redirects."""
+def make_client(timeout_s: float) -> Any:
+    """An ``httpx.Client`` with ``timeout_s`` for connect, read and write, following redirects (the ``[fetch]``
+    extra)."""
+    httpx = require("httpx", "planner prices fetch")
     return httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True,
                         headers={"User-Agent": "ev-dispatch-planner"})

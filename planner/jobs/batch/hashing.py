@@ -20,12 +20,10 @@ MAX_SITE_KEY_CHARS = 120
 # Hashing helpers
 # ------------------------------------------------------------------------------------------------
 def planner_version() -> str:
-    try:
-        from importlib.metadata import version
+    """The planner's version (part of every input hash: a new version re-plans on ``--resume``)."""
+    from planner import __version__
 
-        return version("ev-dispatch-planner")
-    except Exception:  # noqa: BLE001 - not installed: source tree
-        return "source"
+    return __version__
 
 
 def canonical(value: Any) -> bytes:
