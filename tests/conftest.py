@@ -58,7 +58,7 @@ def make_raw(
     standing_charge_per_day: float | None = None,
     start: str = START,
 ) -> dict[str, Any]:
-    """A scenario dictionary in the TOML layout of DESIGN.md section 6."""
+    """A scenario dictionary in the TOML layout of docs/scenario.md."""
     if steps is None:
         steps = next(len(v) for v in (import_price, export_price, load, solar) if isinstance(v, list))
     raw: dict[str, Any] = {

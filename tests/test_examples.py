@@ -1,7 +1,7 @@
 """Every shipped example solves to a verified optimum, and its schedule CSV can be re-checked elsewhere.
 
 The CSV test reads the file back with pandas only and re-derives the site balance, the storage dynamics and
-the energy cost from its columns (DESIGN.md section 7), as another program would.
+the energy cost from its columns (docs/schedule.md), as another program would.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_core_examples_are_48_hours_of_half_hours():
 
 @pytest.mark.parametrize("path", CORE_EXAMPLES, ids=[p.stem for p in CORE_EXAMPLES])
 def test_schedule_csv_has_the_design_columns_and_can_be_rechecked(path, tmp_path):
-    """Columns of DESIGN.md section 7; timestamps with offsets; balance, SoC dynamics and energy cost
+    """Columns of docs/schedule.md; timestamps with offsets; balance, SoC dynamics and energy cost
     recomputed from the CSV alone.
     """
     scenario = planner.load_scenario(path)
@@ -94,7 +94,7 @@ def test_schedule_csv_has_the_design_columns_and_can_be_rechecked(path, tmp_path
 
 
 def test_same_scenario_gives_the_same_plan():
-    """Determinism (DESIGN.md section 5): two runs give identical schedules and costs."""
+    """Determinism: two runs give identical schedules and costs."""
     scenario = planner.load_scenario(CORE_EXAMPLES[0])
     first = planner.plan(scenario, allow_fallback=False)
     second = planner.plan(scenario, allow_fallback=False)

@@ -1,6 +1,6 @@
 """The planner's optimum equals an independent solution of the same model (``tests/oracle.py``).
 
-The oracle is a direct highspy matrix MILP of the equations in DESIGN.md and the component docstrings, with
+The oracle is a direct highspy matrix MILP of the equations of the component docstrings and docs/schedule.md, with
 exclusivity binaries in every step (the planner adds them only where they can change the optimum) and none
 of the planner's LP-first shortcut. Both are solved to a zero gap and their totals must agree to 1e-6
 relative (absolute floor 1e-6 currency for totals near zero). Every planner plan is also re-verified.
