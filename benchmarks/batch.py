@@ -1,6 +1,6 @@
 """Batch throughput: plan a generated population of homes on 1 and 2 local worker processes.
 
-Each home (drawn by :mod:`planner.population` from real data): 48 h at 30 min, Octopus Agile prices, one V2G
+Each home (drawn by :mod:`planner.jobs.batch.population` from real data): 48 h at 30 min, Octopus Agile prices, one V2G
 vehicle with a real Norwegian plug-in session, a catalogue home battery, PV. Prints homes per second for
 each worker count (wall time of the whole ``run_batch`` call: start-up, planning, writing every result)
 and the peak resident memory of each worker process.
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from planner.jobs.batch import run_batch
-from planner.population import PopulationSpec, generate_population
+from planner.jobs.batch.population import PopulationSpec, generate_population
 
 
 def main() -> None:

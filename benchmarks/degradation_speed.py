@@ -20,8 +20,8 @@ import tomllib
 from pathlib import Path
 
 import planner
-from planner.catalogue import scenario_fields
-from planner.scenario import scenario_from_dict
+from planner.inputs.catalogue import scenario_fields
+from planner.inputs.scenario import scenario_from_dict
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "leaf-xstorage.toml"
 

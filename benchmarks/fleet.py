@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_fleet_examples import EXAMPLES, fleet_dict  # noqa: E402
 
 import planner  # noqa: E402
-from planner.scenario import scenario_from_dict  # noqa: E402
+from planner.inputs.scenario import scenario_from_dict  # noqa: E402
 from planner.verify import verify  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
 The home, series and tariff are those of ``benchmarks/tariff_comparison.py`` (one tariff, one strategy,
 realistic forecasts). Two runs in the same process: the default (a day whose planning scenario has the shape
-of a recent day's is re-solved by a persistent model, :class:`planner.shape_cache.ShapeCache`) and a
+of a recent day's is re-solved by a persistent model, :class:`planner.jobs.shape_cache.ShapeCache`) and a
 reference that builds its model every day. Prints, for each, seconds per simulated year (wall time of
 ``simulate`` scaled to 365 days), the mean decision time per day, how many days re-solved a kept model, and
 the ratio of the two. Both runs must give the same net cost when no day was re-solved.
@@ -26,8 +26,8 @@ for extra in (ROOT, ROOT / "benchmarks"):
 
 import tariff_comparison as study  # noqa: E402
 
-from planner.simulate import prices_from_scheme, simulate  # noqa: E402
-from planner.strategies import Optimal, get_strategy  # noqa: E402
+from planner.jobs.simulate.simulation import prices_from_scheme, simulate  # noqa: E402
+from planner.jobs.simulate.strategies import Optimal, get_strategy  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ without V2G. Each case is planned once to warm up, then ``repeats`` times; media
   ``nodes``, the proven relative ``gap``;
 - ``lp_ms``: HiGHS alone on the LP relaxation of the same model (all binaries continuous, arrays already in
   HiGHS) and ``ratio = total_ms / lp_ms``;
-- for the 48 h x 30 min cases, ``resolve_ms``: :class:`planner.reuse.PlanSession` re-solving the same shape
+- for the 48 h x 30 min cases, ``resolve_ms``: :class:`planner.solve.persistent.PlanSession` re-solving the same shape
   with the next day's real prices (median over the repeats, after a warm-up).
 
 ``--straightforward`` plans the all-binaries formulation with the plain HiGHS MILP (the reference of
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner.scenario import scenario_from_dict
+from planner.inputs.scenario import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
@@ -145,9 +145,9 @@ def next_day_prices(scenario: planner.Scenario, home: str) -> list[planner.Scena
 def _lp_and_presolve(scenario: planner.Scenario) -> tuple[float, int]:
     """HiGHS time on the LP relaxation [ms] and binaries left after presolving the MILP."""
     try:
-        from planner.build import build_model
-        from planner.solve import SolveOptions, highs_from_form, run_highs
-        from planner.standard_form import compile_model
+        from planner.model.build import build_model
+        from planner.model.standard_form import compile_model
+        from planner.solve.milp import SolveOptions, highs_from_form, run_highs
     except ImportError:  # an older planner without these modules
         return float("nan"), -1
     sf = compile_model(build_model(scenario).model)
@@ -166,10 +166,10 @@ def _lp_and_presolve(scenario: planner.Scenario) -> tuple[float, int]:
 
 
 def _straightforward_plan(scenario: planner.Scenario) -> planner.Plan:
-    from planner import solve
-    from planner.build import build_model
-    from planner.components.base import BuildOptions
-    from planner.readback import plan_from_solution
+    from planner.model.build import build_model
+    from planner.model.components.base import BuildOptions
+    from planner.solve import milp as solve
+    from planner.solve.readback import plan_from_solution
     from planner.verify import verify
 
     saved = dict(solve.MIP_OPTIONS)
@@ -239,7 +239,7 @@ def measure(home: str, resolution: str, repeats: int, straightforward: bool) -> 
 def measure_resolve(scenario: planner.Scenario, home: str, repeats: int) -> dict[str, Any]:
     """Median time of a :class:`PlanSession` re-solve with new prices, and its agreement with fresh plans."""
     try:
-        from planner.reuse import PlanSession
+        from planner.solve.persistent import PlanSession
     except ImportError:
         return {}
     variants = next_day_prices(scenario, home)

@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from planner.scenario import scenario_from_dict  # noqa: E402
-from planner.simulate import Site, TripSession  # noqa: E402
+from planner.inputs.scenario import scenario_from_dict  # noqa: E402
+from planner.jobs.simulate.simulation import Site, TripSession  # noqa: E402
 
 SERIES = ROOT / "data" / "series"
 START = "2022-12-21"
@@ -144,7 +144,7 @@ _CACHE: dict[tuple, object] = {}
 
 
 def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, object]:
-    from planner.simulate import prices_from_scheme
+    from planner.jobs.simulate.simulation import prices_from_scheme
 
     if (start, days) not in _CACHE:
         _CACHE[(start, days)] = build_site(start, days)
@@ -155,7 +155,7 @@ def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, ob
 
 
 def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str, object]:
-    from planner.simulate import simulate
+    from planner.jobs.simulate.simulation import simulate
 
     tariff_label, strategy, start, days, forecast, replan = args
     site, prices = _site_and_prices(start, days, tariff_label)
@@ -169,7 +169,7 @@ def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str
 
 
 def main(argv: list[str] | None = None) -> int:
-    from planner.compare import ComparisonResult, write_report
+    from planner.jobs.compare import ComparisonResult, write_report
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)

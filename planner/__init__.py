@@ -17,16 +17,16 @@ _WHERE = {
     "run_batch": "planner.jobs.batch",
     "read_schedules": "planner.jobs.batch",
     "load_site_plan": "planner.jobs.batch",
-    "compare_tariffs": "planner.compare",
+    "compare_tariffs": "planner.jobs.compare",
     "Issue": "planner.errors",
     "PlannerError": "planner.errors",
     "ScenarioError": "planner.errors",
     "SolverError": "planner.errors",
-    "Plan": "planner.results",
-    "Scenario": "planner.scenario",
-    "load_scenario": "planner.scenario",
-    "scenario_from_dict": "planner.scenario",
-    "simulate": "planner.simulate",
+    "Plan": "planner.results.plan",
+    "Scenario": "planner.inputs.scenario",
+    "load_scenario": "planner.inputs.scenario",
+    "scenario_from_dict": "planner.inputs.scenario",
+    "simulate": "planner.jobs.simulate.simulation",
     "TimeGrid": "planner.timegrid",
     "VerificationError": "planner.verify",
     "verify": "planner.verify",
@@ -49,18 +49,18 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_WHERE))
 
 
-# ``simulate`` and ``verify`` are both a submodule and a function: import them now (neither loads Pyomo)
-# so that the package attribute is the function, not the module a later submodule import would bind.
-from planner.simulate import simulate  # noqa: E402
+# ``verify`` is both a submodule and a function: import it now (numpy only) so that the package attribute is
+# the function, not the module a later ``import planner.verify`` would bind.
 from planner.verify import VerificationError, verify  # noqa: E402
 
 if TYPE_CHECKING:
     from planner.api import plan
-    from planner.compare import compare_tariffs
     from planner.errors import Issue, PlannerError, ScenarioError, SolverError
+    from planner.inputs.scenario import Scenario, load_scenario, scenario_from_dict
     from planner.jobs.batch import load_site_plan, read_schedules, run_batch
-    from planner.results import Plan
-    from planner.scenario import Scenario, load_scenario, scenario_from_dict
+    from planner.jobs.compare import compare_tariffs
+    from planner.jobs.simulate.simulation import simulate
+    from planner.results.plan import Plan
     from planner.timegrid import TimeGrid
 
 __all__ = [

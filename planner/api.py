@@ -13,15 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from planner.build import build_model
-from planner.components.base import BuildOptions
 from planner.errors import Issue, PlannerError, ScenarioError, SolverError
-from planner.fallback import fallback_plan
-from planner.readback import plan_from_solution
-from planner.results import Plan
-from planner.scenario import Scenario, load_scenario
-from planner.solve import SolveOptions, SolveOutcome, solve_model
-from planner.validate import degraded_notes
+from planner.inputs.scenario import Scenario, load_scenario
+from planner.inputs.validate import degraded_notes
+from planner.model.build import build_model
+from planner.model.components.base import BuildOptions
+from planner.results.plan import Plan
+from planner.solve.fallback import fallback_plan
+from planner.solve.milp import SolveOptions, SolveOutcome, solve_model
+from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 
 
@@ -53,12 +53,12 @@ def plan(
         HiGHS threads and seed (the defaults make runs deterministic).
     dispatch : str
         ``"setpoint"`` (one power per step, the default) or ``"fractional"`` (the LP relaxation, exact for a
-        controller that can switch modes within a step; see :class:`~planner.components.base.BuildOptions`).
+        controller that can switch modes within a step; see :class:`~planner.model.components.base.BuildOptions`).
     lp_first : bool
         Try the LP relaxation and its integral completion before branch and bound.
     allow_fallback : bool
         When the solver is unavailable, fails, overruns or finds no solution, return the fail-safe plan of
-        :mod:`planner.fallback` (status ``fallback``, ``Plan.reason`` says why) instead of raising.
+        :mod:`planner.solve.fallback` (status ``fallback``, ``Plan.reason`` says why) instead of raising.
 
     Returns
     -------
@@ -75,7 +75,7 @@ def plan(
     Notes
     -----
     Valid inputs the plan handles in a degraded way (a target above capacity, a battery below its reserve,
-    a session past the horizon, ...) are listed in ``Plan.notes`` (:func:`planner.validate.degraded_notes`).
+    a session past the horizon, ...) are listed in ``Plan.notes`` (:func:`planner.inputs.validate.degraded_notes`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -276,7 +276,7 @@ def _merge_notes(notes: list[str], scenario: Scenario) -> list[str]:
 
 
 def _fallback(scenario: Scenario, reason: str, t0: float, dispatch: str) -> Plan:
-    """The verified fail-safe plan (see :mod:`planner.fallback`)."""
+    """The verified fail-safe plan (see :mod:`planner.solve.fallback`)."""
     result = fallback_plan(scenario, reason)
     try:
         verify(scenario, result, dispatch=dispatch)

@@ -1,6 +1,6 @@
 """An independent solution of the planner's model, written directly against highspy's matrix API.
 
-Nothing here imports Pyomo or ``planner.build``/``planner.components``: the equations of the component docstrings
+Nothing here imports Pyomo or ``planner.model.build``/``planner.components``: the equations of the component docstrings
 are re-encoded from scratch as one sparse MILP, so that a planner objective
 which matches the oracle's to 1e-6 is evidence that both encode the same model (and that the planner's
 LP-first shortcut, bounds and binaries-only-where-needed reductions do not change the optimum).

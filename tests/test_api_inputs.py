@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import planner
-from planner.scenario import scenario_from_dict
+from planner.inputs.scenario import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data/examples/leaf-xstorage.toml"

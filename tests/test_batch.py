@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import planner
-from planner.cli import main
+from planner.cli.main import main
 from planner.jobs.batch import (
     BatchOptions,
     load_site_plan,
@@ -31,7 +31,7 @@ from planner.jobs.batch import (
     run_batch,
     site_key,
 )
-from planner.population import PopulationSpec, generate_population, population_table
+from planner.jobs.batch.population import PopulationSpec, generate_population, population_table
 
 REPO = Path(__file__).resolve().parents[1]
 # a 16-hour evening-to-morning horizon keeps each solve small while covering real overnight sessions
@@ -268,7 +268,7 @@ def test_sigkill_then_resume_equals_uninterrupted_run_and_plans_nothing_twice(
     population: Path, reference: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "planner.cli", "batch", str(population), "--out", str(out), "--workers", "2"]
+    cmd = [sys.executable, "-m", "planner", "batch", str(population), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -317,7 +317,7 @@ def test_two_concurrent_runs_on_one_folder_leave_a_complete_result(
     population: Path, reference: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "planner.cli", "batch", str(population), "--out", str(out), "--workers", "1"]
+    cmd = [sys.executable, "-m", "planner", "batch", str(population), "--out", str(out), "--workers", "1"]
     procs = [subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]

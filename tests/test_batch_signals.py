@@ -13,10 +13,10 @@ import psutil
 import pytest
 from crashers import square_or_die
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.jobs.batch import read_site_result, run_batch, site_key
 from planner.jobs.batch.local_pool import Crash, run_local
-from planner.population import PopulationSpec, generate_population
+from planner.jobs.batch.population import PopulationSpec, generate_population
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,7 +58,7 @@ def big_population(tmp_path_factory) -> Path:
 
 
 def _start(population: Path, out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "planner.cli", "batch", str(population), "--out", str(out), "--workers", "2"]
+    cmd = [sys.executable, "-m", "planner", "batch", str(population), "--out", str(out), "--workers", "2"]
     return subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.catalogue import (
+from planner.domain.wear import derived_costs
+from planner.errors import ScenarioError
+from planner.inputs.catalogue import (
     FIELDS,
     KINDS,
     entry_names,
@@ -17,8 +19,6 @@ from planner.catalogue import (
     models_dir,
     read_entry_file,
 )
-from planner.components.degradation_wear import derived_costs
-from planner.errors import ScenarioError
 
 NAMES = entry_names()
 
@@ -157,7 +157,7 @@ def test_charger_may_not_carry_wear_parameters(tmp_path):
 
 
 def test_cli_models_list_shows_every_entry(capsys):
-    from planner.cli import main
+    from planner.cli.main import main
 
     assert main(["models", "list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -168,7 +168,7 @@ def test_cli_models_list_shows_every_entry(capsys):
 
 
 def test_cli_models_show_and_unknown_name(capsys):
-    from planner.cli import main
+    from planner.cli.main import main
 
     assert main(["models", "show", "tesla-powerwall-3"]) == 0
     out = capsys.readouterr().out
@@ -178,7 +178,7 @@ def test_cli_models_show_and_unknown_name(capsys):
 
 
 def test_scenario_fields_for_each_kind():
-    from planner.catalogue import scenario_fields
+    from planner.inputs.catalogue import scenario_fields
 
     assert scenario_fields("wallbox-quasar", "charger") == {"charge_max_kw": 7.4, "discharge_max_kw": 7.4, "v2g": True}
     leaf = scenario_fields("nissan-leaf-40", "vehicle")

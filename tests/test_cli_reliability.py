@@ -13,13 +13,13 @@ import pytest
 from conftest import ROOT
 
 import planner
-from planner.cli import (
+from planner.cli.main import main
+from planner.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FALLBACK,
     EXIT_OK,
     EXIT_SHORTFALL,
     EXIT_TIME_LIMIT,
-    main,
     plan_exit_code,
 )
 from planner.verify import check
@@ -111,7 +111,7 @@ def test_a_car_arriving_below_its_reserve_does_not_discharge_and_verify_enforces
     result = planner.plan(scenario)
     assert result.status == "optimal"
     assert float(result.schedule[f"{car.name}_discharge_kw"].sum()) == 0.0
-    assert any("below the reserve" in note for note in planner.validate.degraded_notes(scenario))
+    assert any("below the reserve" in note for note in planner.inputs.validate.degraded_notes(scenario))
     # a plan that discharges such a car is rejected by the verifier
     bad = copy.copy(result)
     schedule = result.schedule.copy()
@@ -126,7 +126,7 @@ def test_a_guard_timeout_writes_the_fail_safe_plan_and_exits_cleanly(tmp_path):
     """The 200-van depot cannot be planned in 3 s: the fail-safe plan, exit 5, no abort at exit."""
     out = tmp_path / "plan.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "plan", str(EXAMPLES / "depot-200-vans.toml"),
+        [sys.executable, "-m", "planner", "plan", str(EXAMPLES / "depot-200-vans.toml"),
          "--time-limit-s", "3", "--out", str(out)],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )

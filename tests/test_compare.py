@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.cli import main
-from planner.compare import compare_tariffs
+from planner.cli.main import main
 from planner.errors import ScenarioError
+from planner.jobs.compare import compare_tariffs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_study_smoke_run(tmp_path):
 
 def test_a_summer_period_starts_at_local_midnight_east_of_utc():
     """A BST home: the period starts at 00:00 local (23:00 UTC the day before), not at UTC midnight."""
-    from planner.compare import compare_tariffs, site_from_scenario
+    from planner.jobs.compare import compare_tariffs, site_from_scenario
 
     path = Path(__file__).resolve().parents[1] / "data" / "examples" / "leaf-no-v2g.toml"
     site = site_from_scenario(path, "2023-07-18", 1, history_days=0)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.simulate import simulate
-from planner.strategies import get_strategy
+from planner.jobs.simulate.simulation import simulate
+from planner.jobs.simulate.strategies import get_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 HEURISTICS = ("charge_on_arrival", "cheapest_hours")

@@ -2,7 +2,7 @@
 
 Hand cases use one-hour steps and lossless storage unless stated, so kWh = kW per step. Every solve goes
 through ``conftest.solve``, which also runs :func:`planner.verify.verify` (it recomputes each wear cost from
-the schedule with the numpy arithmetic of :mod:`planner.components.degradation_wear`).
+the schedule with the numpy arithmetic of :mod:`planner.domain.wear`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ import pytest
 from conftest import KW_TOL, ROOT, battery, close, make_scenario, session, solve, vehicle
 
 import planner
-from planner.catalogue import scenario_fields
-from planner.components.base import StoragePort
-from planner.components.degradation_cycle_depth import add_cycle_depth_wear
-from planner.components.degradation_wear import (
+from planner.domain.wear import (
     calendar_cost,
     calendar_cost_per_kwh_hour,
     check_wear_parameters,
@@ -35,6 +32,9 @@ from planner.components.degradation_wear import (
     wear_model_issues,
 )
 from planner.errors import ScenarioError
+from planner.inputs.catalogue import scenario_fields
+from planner.model.components.base import StoragePort
+from planner.model.components.degradation_cycle_depth import add_cycle_depth_wear
 
 # A 10 kWh pack worth 1,000: 1,000 full cycles, 4,000 half-depth cycles. Phi(0.5) = 1/4000, Phi(1) = 1/1000.
 CURVE = {"cycle_life_depth_fraction": [0.5, 1.0], "cycle_life_cycles": [4000, 1000]}

@@ -13,8 +13,8 @@ import pytest
 
 from planner.api import plan
 from planner.errors import ScenarioError
-from planner.scenario import scenario_from_dict
-from planner.tariffs import list_schemes, load_scheme
+from planner.inputs.scenario import scenario_from_dict
+from planner.inputs.tariffs.scheme import list_schemes, load_scheme
 from planner.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -326,7 +326,7 @@ def test_plan_on_every_scheme_verifies_with_separate_terms(scheme, extra, curren
 
 def test_fail_safe_plan_reports_the_demand_charge():
     """The fail-safe plan (no optimisation) also carries the demand charge, so it verifies."""
-    from planner.fallback import fallback_plan
+    from planner.solve.fallback import fallback_plan
 
     scenario = home("flanders-capacity", {}, "EUR", "2024-01-15T23:00:00+00:00", "Europe/Brussels")
     result = fallback_plan(scenario, "test")

@@ -9,7 +9,7 @@ import pytest
 from conftest import KWH_TOL, battery, make_raw, make_scenario, session, solve, vehicle
 
 import planner
-from planner.reuse import PlanSession
+from planner.solve.persistent import PlanSession
 from planner.verify import check
 
 SUN_KW = [0.0] * 8 + [2.5] * 8 + [0.0] * 8

@@ -124,8 +124,8 @@ def test_planning_works_after_other_highs_code_started_its_scheduler_with_other_
     threads; the planner's solver calls must recover (here: the low-level solve in the calling thread)."""
     import highspy
 
-    from planner.build import build_model
-    from planner.solve import SolveOptions, solve_model
+    from planner.model.build import build_model
+    from planner.solve.milp import SolveOptions, solve_model
 
     other = highspy.Highs()
     other.setOptionValue("output_flag", False)

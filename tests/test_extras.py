@@ -31,7 +31,7 @@ def _find_spec(name, package=None):
         return None
     return _find(name, package)
 importlib.util.find_spec = _find_spec
-from planner.cli import main
+from planner.cli.main import main
 code = main(sys.argv[1:])
 assert not any(m.split(".")[0] in {"pyarrow", "matplotlib", "dask", "distributed", "httpx"} for m in sys.modules)
 sys.exit(code)

@@ -114,7 +114,7 @@ def test_unreachable_target_in_the_fail_safe_plan_is_reported() -> None:
     """With a 5 kW import limit only 2 kW are left for the car: it is charged flat out and reported short."""
     raw = home(import_limit_kw=5.0)
     scenario = scenario_from_dict(raw)
-    result = planner.fallback.fallback_plan(scenario, "test")
+    result = planner.solve.fallback.fallback_plan(scenario, "test")
     verify(scenario, result)
     frac = scenario.grid.coverage(scenario.vehicles[0].sessions[0].arrive, scenario.vehicles[0].sessions[0].depart)
     expected = np.minimum(7.4 * frac, 2.0)

@@ -10,7 +10,7 @@ import pytest
 
 import planner
 from planner.errors import ScenarioError
-from planner.scenario import load_scenario, scenario_from_dict
+from planner.inputs.scenario import load_scenario, scenario_from_dict
 from planner.verify import check, verify
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
@@ -183,7 +183,7 @@ def test_fleet_200_example_fast_mode_verifies():
 
 def test_fail_safe_plan_respects_chargers_and_phases():
     """The solver-free plan keeps to charger limits, charges nothing without a charger, and fits the phases."""
-    from planner.fallback import fallback_plan
+    from planner.solve.fallback import fallback_plan
 
     a = _vehicle("a", 0, 4, 5.0, charger="bay1")
     b = _vehicle("b", 0, 2, 10.0)

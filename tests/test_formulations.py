@@ -2,8 +2,8 @@
 
 Reference: ``BuildOptions(binaries="all")`` (one binary per step for grid direction, storage direction and
 vehicle on/off) solved by the HiGHS MILP directly (``lp_first=False``). Fast path: the default build
-(binaries only where they can change the optimum) with the LP-first strategy of :mod:`planner.solve`, and the
-persistent :class:`planner.reuse.PlanSession`. All are solved to a zero gap; objectives must agree to 1e-6
+(binaries only where they can change the optimum) with the LP-first strategy of :mod:`planner.solve.milp`, and the
+persistent :class:`planner.solve.persistent.PlanSession`. All are solved to a zero gap; objectives must agree to 1e-6
 relative (absolute floor 1e-6 currency). Scenarios are seeded random ones (export above import, negative
 prices, V2G, minimum power, partial steps) and the benchmark examples.
 """
@@ -15,12 +15,12 @@ import pytest
 from conftest import CORE_EXAMPLES, close, random_raw
 
 import planner
-from planner.build import build_model
-from planner.components.base import BuildOptions
-from planner.readback import plan_from_solution
-from planner.reuse import PlanSession
-from planner.solve import SolveOptions, solve_model
-from planner.standard_form import compile_model
+from planner.model.build import build_model
+from planner.model.components.base import BuildOptions
+from planner.model.standard_form import compile_model
+from planner.solve.milp import SolveOptions, solve_model
+from planner.solve.persistent import PlanSession
+from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 
 SEEDS = list(range(24))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import planner
-from planner.plot.style import power_groups
+from planner.results.plot.style import power_groups
 
 pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from prices_api.replay import ENTSOE_TOKEN, ReplayServer
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.inputs.prices import PriceFetchError, fetch_entsoe, fetch_octopus
-from planner.scenario import scenario_from_dict
+from planner.inputs.scenario import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data/series/fixtures/day_pair_winter_2023-01-16.csv"

@@ -6,7 +6,7 @@ import numpy as np
 from conftest import close, random_raw
 
 import planner
-from planner.shape_cache import ShapeCache
+from planner.jobs.shape_cache import ShapeCache
 from planner.verify import verify
 
 

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 PROBE = """
 import sys
-from planner.cli import main
+from planner.cli.main import main
 try:
     code = main({argv!r})
 except SystemExit as exc:

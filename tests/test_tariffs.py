@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import tariffs
 from planner.errors import ScenarioError
-from planner.tariffs import load_scheme, tariff_from_table
+from planner.inputs.tariffs import scheme as tariffs
+from planner.inputs.tariffs.scheme import load_scheme, tariff_from_table
 from planner.timegrid import TimeGrid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -897,7 +897,7 @@ def test_data_dir_prefers_package_data(tmp_path):
     shutil.copytree(ROOT / "data" / "tariffs", package / "_data" / "tariffs")
     # without shipped price series every scheme still loads; a dynamic one says which file is missing
     code = (
-        "from planner import tariffs; print(tariffs.data_dir('tariffs')); "
+        "from planner.inputs.tariffs import scheme as tariffs; print(tariffs.data_dir('tariffs')); "
         "print(len([tariffs.load_scheme(n) for n in tariffs.list_schemes()]))\n"
         "from planner.timegrid import TimeGrid; import pandas as pd\n"
         "try:\n"
@@ -919,7 +919,7 @@ def test_data_dir_prefers_package_data(tmp_path):
 
 
 def test_cli_tariffs_list(capsys):
-    from planner.cli import main
+    from planner.cli.main import main
 
     assert main(["tariffs", "list"]) == 0
     out = capsys.readouterr().out
@@ -927,7 +927,7 @@ def test_cli_tariffs_list(capsys):
 
 
 def test_cli_tariffs_show_dst_day(capsys):
-    from planner.cli import main
+    from planner.cli.main import main
 
     assert main(["tariffs", "show", "octopus-go", "--date", "2025-03-30"]) == 0
     out = capsys.readouterr().out
@@ -939,7 +939,7 @@ def test_cli_tariffs_show_dst_day(capsys):
 
 
 def test_cli_tariffs_show_unknown_and_uncovered(capsys):
-    from planner.cli import main
+    from planner.cli.main import main
 
     assert main(["tariffs", "show", "octopus-goo"]) == 2
     assert "octopus-go" in capsys.readouterr().err
@@ -950,7 +950,7 @@ def test_cli_tariffs_show_unknown_and_uncovered(capsys):
 # ------------------------------------------------------------------------------------------------
 # the full matrix: every scheme x (ordinary, spring DST, autumn DST day) x (15, 30, 60 min) x
 # (local midnight, odd-minute start), against a minute-by-minute reference written with datetime and
-# zoneinfo and the rates typed in here (independent of planner.tariffs)
+# zoneinfo and the rates typed in here (independent of planner.inputs.tariffs.scheme)
 # ------------------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import copy
 import pytest
 from conftest import battery, make_scenario, session, solve, vehicle
 
-from planner.fallback import fallback_plan
+from planner.solve.fallback import fallback_plan
 from planner.verify import VerificationError, check, verify
 
 

@@ -1,7 +1,7 @@
 """Magnitude checks of a scenario that betray a mistake: single implausible steps, watt-sized loads, penalties.
 
 Each returns :class:`~planner.errors.Issue` items naming the field, the index and the likely fix; they are
-run by :func:`planner.validate.check_scenario`.
+run by :func:`planner.inputs.validate.check_scenario`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from planner.errors import Issue
 
 if TYPE_CHECKING:
-    from planner.scenario import Scenario
+    from planner.inputs.scenario import Scenario
 
 MAX_SHORTFALL_PENALTY_PER_KWH = 1e6
 """Largest accepted shortfall penalty [currency/kWh]. The default (10 per kWh) already outweighs any energy

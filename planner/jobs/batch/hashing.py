@@ -77,7 +77,7 @@ def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
                         found[f"{parent}{key}={value}"] = path if path.is_absolute() else base_dir / path
                     elif key == "model":
                         with contextlib.suppress(Exception):
-                            from planner.catalogue import models_dir
+                            from planner.inputs.catalogue import models_dir
 
                             found[f"model={value}"] = models_dir() / f"{value}.toml"
                 else:

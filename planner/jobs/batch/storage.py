@@ -203,7 +203,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 
 def load_site_plan(out_dir: str | Path, site: str) -> Any:
-    """Read one site's stored result back as a :class:`~planner.results.Plan`.
+    """Read one site's stored result back as a :class:`~planner.results.plan.Plan`.
 
     The schedule index is returned in the site's time zone, as :func:`planner.plan` gives it; shortfall
     times are timestamps again.
@@ -213,7 +213,7 @@ def load_site_plan(out_dir: str | Path, site: str) -> Any:
     FileNotFoundError
         If the site has no stored schedule.
     """
-    from planner.results import Plan
+    from planner.results.plan import Plan
 
     key = site_key(site)
     paths = [schedule_path(Path(out_dir), key, fmt) for fmt in FORMATS]

@@ -34,13 +34,13 @@ def _peak_rss_mb() -> float:
 
 
 _LOCAL = threading.local()
-"""Per worker thread: the :class:`~planner.shape_cache.ShapeCache` of each option set (Dask workers may run
+"""Per worker thread: the :class:`~planner.jobs.shape_cache.ShapeCache` of each option set (Dask workers may run
 several threads in one process; a persistent model is not shared between threads)."""
 
 
 def _shape_cache(options: BatchOptions) -> Any:
     """This thread's cache of persistent models for ``options`` (at most 4 shapes kept per thread)."""
-    from planner.shape_cache import ShapeCache
+    from planner.jobs.shape_cache import ShapeCache
 
     caches = getattr(_LOCAL, "caches", None)
     if caches is None:
@@ -66,7 +66,7 @@ def plan_site(task: SiteTask, context: Mapping[str, Any]) -> SiteResult:
     """
     import socket
 
-    from planner.scenario import load_scenario, scenario_from_dict
+    from planner.inputs.scenario import load_scenario, scenario_from_dict
 
     out = Path(context["out_dir"])
     staging = Path(context["staging"])

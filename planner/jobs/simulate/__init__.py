@@ -1,1 +1,1 @@
-"""Rolling-horizon simulation (moving here from ``planner.simulate``): the home-controller policy."""
+"""Rolling-horizon simulation (moving here from ``planner.jobs.simulate.simulation``): the home-controller policy."""

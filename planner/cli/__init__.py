@@ -1,0 +1,1 @@
+"""The command line (``planner ...``, ``python -m planner``); the only package that prints."""

@@ -1,0 +1,47 @@
+"""``planner compare``: simulate a home under several tariffs and strategies, and write the report."""
+
+from __future__ import annotations
+
+import argparse
+
+from planner.cli.output import echo
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from planner.jobs.compare import compare_tariffs, site_from_scenario
+
+    history = 8 if args.forecast == "realistic" else 0
+    site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
+    tariffs = [t for t in args.tariffs.split(",") if t]
+    strategies = [s for s in args.strategies.split(",") if s]
+    with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:
+        result = compare_tariffs(
+            site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
+            replan_every_minutes=args.replan_every_minutes, km_per_kwh=args.km_per_kwh, out=args.out,
+            progress=lambda k: bar.update(k - bar.n),
+        )
+    echo(result.markdown())
+    if args.out:
+        echo(f"report written to {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``planner compare SCENARIO --tariffs ... --strategies ... --start ... --days ... --out ...``."""
+    p = sub.add_parser("compare", help="simulate a home under several tariffs and strategies")
+    p.add_argument("scenario", help="scenario TOML whose load/solar CSVs cover the period")
+    p.add_argument("--tariffs", default="flat,economy7,go,agile", help="comma-separated tariff names")
+    p.add_argument("--strategies", default="charge_on_arrival,cheapest_hours,optimal,optimal_v2g",
+                   help="comma-separated strategy names")
+    p.add_argument("--start", required=True, help="first local day (YYYY-MM-DD)")
+    p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
+    p.add_argument("--forecast", choices=["realistic", "perfect"], default="realistic")
+    p.add_argument("--replan-every-minutes", type=int, default=None,
+                   help="re-plan from the true state every N minutes (default: once a day at 00:00)")
+    p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
+    p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
+    p.set_defaults(func=_cmd_compare)
+
+

@@ -1,0 +1,291 @@
+"""Tariff and strategy comparison: the same home simulated under several tariffs and strategies.
+
+:func:`compare_tariffs` runs :func:`planner.jobs.simulate.simulation.simulate` for every (tariff, strategy) pair and
+summarises each run in one table row: annual import cost, export revenue, standing and demand charges, wear
+cost per storage asset, net cost (import - export + charges + wear; penalties excluded), cost per 100 km
+when the distance is known, savings against the reference run (charge on arrival on the first tariff,
+normally flat), unmet departure energy [kWh]. :func:`write_report` writes the table (CSV and Markdown) and
+PNG plots: monthly net cost per run, and one typical week's schedule. Costs are in the home's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import ScenarioError
+from planner.jobs.simulate.simulation import SimulationResult, Site, prices_from_scheme, simulate
+
+TARIFF_ALIASES: dict[str, str] = {
+    "flat": "flat-price-cap+outgoing-fixed",
+    "economy7": "economy7+outgoing-fixed",
+    "go": "octopus-go+outgoing-fixed",
+    "octopus-go": "octopus-go+outgoing-fixed",
+    "intelligent-go": "intelligent-octopus-go+outgoing-fixed",
+    "intelligent-octopus-go": "intelligent-octopus-go+outgoing-fixed",
+    "flux": "octopus-flux",
+    "agile": "agile",
+}
+"""Short tariff names: import schemes without export prices are paired with Outgoing Octopus Fixed (15 p)."""
+
+
+@dataclass
+class ComparisonResult:
+    """Table of annual figures per (tariff, strategy) and the simulations behind it."""
+
+    table: pd.DataFrame
+    results: dict[tuple[str, str], SimulationResult] = field(default_factory=dict)
+    currency: str = "GBP"
+
+    @classmethod
+    def from_results(
+        cls,
+        results: Mapping[tuple[str, str], SimulationResult],
+        reference: tuple[str, str] | None = None,
+        km_per_kwh: float | None = None,
+        currency: str = "GBP",
+    ) -> ComparisonResult:
+        """Summarise simulations; savings are against ``reference`` (default: the first run)."""
+        rows = []
+        for (tariff, strategy), r in results.items():
+            t = r.totals
+            row = {
+                "tariff": tariff,
+                "strategy": strategy,
+                "planned_wear": r.planned_wear,
+                "days": len(r.days),
+                "import_cost": t["import_cost"],
+                "export_revenue": t["export_revenue"],
+                "standing_charge": t.get("standing_charge", 0.0),
+                "demand_charge": t.get("demand_charge", 0.0),
+            }
+            for key in sorted(k for k in t if k.startswith("degradation_cost_")):
+                row["wear_" + key.removeprefix("degradation_cost_")] = t[key]
+            row["end_energy_value"] = t.get("end_energy_value", 0.0)
+            row["net_cost"] = t["net_cost"]
+            drive = t.get("drive_kwh", 0.0)
+            row["cost_per_100km"] = (
+                t["net_cost"] / (drive * km_per_kwh / 100.0) if km_per_kwh and drive > 0 else np.nan
+            )
+            row["unmet_departure_kwh"] = t.get("unmet_departure_kwh", 0.0)
+            row["grid_import_kwh"] = t.get("grid_import_kwh", 0.0)
+            row["grid_export_kwh"] = t.get("grid_export_kwh", 0.0)
+            for key in sorted(k for k in t if k.endswith("_discharge_kwh")):
+                row[key] = t[key]
+            rows.append(row)
+        table = pd.DataFrame(rows)
+        if reference is None or reference not in results:
+            reference = next(iter(results))
+        ref = float(table[(table.tariff == reference[0]) & (table.strategy == reference[1])]["net_cost"].iloc[0])
+        table.insert(table.columns.get_loc("net_cost") + 1, "saving_vs_reference", ref - table["net_cost"])
+        table.attrs["reference"] = f"{reference[1]} on {reference[0]}"
+        return cls(table, dict(results), currency)
+
+    def markdown(self, digits: int = 2) -> str:
+        """The table as Markdown (money rounded to ``digits``)."""
+        frame = self.table.drop(columns=["days"]).copy()
+        frame = frame.dropna(axis=1, how="all")
+        header = "| " + " | ".join(frame.columns) + " |"
+        lines = [header, "|" + "---|" * len(frame.columns)]
+        for _, row in frame.iterrows():
+            cells = [f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def monthly_net_cost(self) -> pd.DataFrame:
+        """Net cost per calendar month (rows) and run (columns ``tariff/strategy``) [currency]; the value of
+    the stored energy gained or lost over the period (``end_energy_value``) counts in the last month."""
+        out = {}
+        for (tariff, strategy), r in self.results.items():
+            days = r.days.copy()
+            days.index = pd.to_datetime(days.index)
+            monthly = days["net_cost"].groupby(days.index.to_period("M")).sum()
+            monthly.iloc[-1] += r.totals.get("end_energy_value", 0.0)  # the period's end state, valued once
+            out[f"{tariff}/{strategy}"] = monthly
+        return pd.DataFrame(out)
+
+
+def resolve_tariff(name: str) -> str:
+    """The scheme string of a tariff name (aliases of :data:`TARIFF_ALIASES`, else unchanged)."""
+    return TARIFF_ALIASES.get(name, name)
+
+
+def compare_tariffs(
+    site: Site,
+    tariffs: Sequence[str],
+    strategies: Sequence[str],
+    *,
+    start: str | pd.Timestamp,
+    days: int,
+    forecast: str = "realistic",
+    decision_time: str = "00:00",
+    horizon_hours: float = 36.0,
+    replan_every_minutes: int | None = None,
+    km_per_kwh: float | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ComparisonResult:
+    """Simulate ``site`` under every tariff and strategy; optionally write the report to ``out``.
+
+    Parameters
+    ----------
+    site : Site
+        The home and its true series.
+    tariffs : sequence of str
+        Tariff names (:data:`TARIFF_ALIASES`, scheme names, ``import+export`` pairs or scheme files).
+    strategies : sequence of str
+        Strategy names (:data:`planner.jobs.simulate.strategies.STRATEGIES`).
+    start, days, forecast, decision_time, horizon_hours, replan_every_minutes
+        Passed to :func:`planner.jobs.simulate.simulation.simulate`.
+    km_per_kwh : float or None
+        Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column.
+    out : path or None
+        Report folder (CSV, Markdown, PNGs).
+    progress : callable or None
+        Called with the number of days done (over all runs) after each day.
+
+    Returns
+    -------
+    ComparisonResult
+        The table (reference: the first strategy on the first tariff) and every simulation.
+    """
+    if not tariffs or not strategies:
+        raise ScenarioError("compare needs at least one tariff and one strategy")
+    results: dict[tuple[str, str], SimulationResult] = {}
+    done = 0
+    for tariff in tariffs:
+        prices = prices_from_scheme(site, resolve_tariff(tariff))  # the whole period priced once per tariff
+        for strategy in strategies:
+            base = done
+
+            def tick(k: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(base + k)
+
+            results[(tariff, strategy)] = simulate(
+                site, prices, strategy, start=start, days=days, forecast=forecast,
+                decision_time=decision_time, horizon_hours=horizon_hours,
+                replan_every_minutes=replan_every_minutes, progress=tick,
+            )
+            results[(tariff, strategy)].tariff = tariff
+            done += days
+    comparison = ComparisonResult.from_results(results, (tariffs[0], strategies[0]), km_per_kwh,
+                                               site.template.currency)
+    if out is not None:
+        write_report(comparison, out)
+    return comparison
+
+
+def write_report(
+    comparison: ComparisonResult, out: str | Path, command: str | None = None, extra_notes: Sequence[str] = ()
+) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``.
+
+    The pictures need the ``[plot]`` extra; without matplotlib the tables are written and the report says
+    how to get the pictures.
+    """
+    from planner.extras import PACKAGE, available
+
+    pictures = available("matplotlib")
+    if not pictures:
+        extra_notes = [*extra_notes, f'Pictures need matplotlib: pip install "{PACKAGE}[plot]".']
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    path = folder / "comparison.csv"
+    comparison.table.to_csv(path, index=False, float_format="%.4f")
+    written.append(path)
+    monthly = comparison.monthly_net_cost()
+    path = folder / "monthly_net_cost.csv"
+    monthly.to_csv(path, float_format="%.4f")
+    written.append(path)
+    cur = comparison.currency
+    lines = [
+        "# Tariff and strategy comparison",
+        "",
+        f"Money in {cur}. net_cost = import_cost - export_revenue + standing_charge + demand_charge + wear "
+        f"(penalties excluded); saving_vs_reference is against {comparison.table.attrs.get('reference')}. "
+        "Wear is the truth scenario's wear model for every strategy. unmet_departure_kwh is the energy "
+        "short of departure targets.",
+        "",
+    ]
+    if command:
+        lines += [f"Made by: `{command}`", ""]
+    lines += [f"- {note}" for note in extra_notes]
+    lines += ["", comparison.markdown(), ""]
+    path = folder / "comparison.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    written.append(path)
+    if pictures:
+        written += _plot_report(comparison, folder)
+    return written
+
+
+def _plot_report(comparison: ComparisonResult, folder: Path) -> list[Path]:
+    """``monthly_net_cost.png`` and ``typical_week.png`` (:mod:`planner.results.plot.compare`)."""
+    from planner.results.plot import plot_monthly, plot_week
+
+    return [plot_monthly(comparison, folder / "monthly_net_cost.png"), plot_week(comparison, folder / "typical_week.png")]
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------------
+def site_from_scenario(path: str | Path, start: str, days: int, history_days: int = 8) -> Site:
+    """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
+
+    The scenario's equipment is kept; its ``[load]`` and ``[solar]`` CSVs are re-read over the simulated
+    period (plus ``history_days`` before it and up to two days after, cut where the CSVs end), and its sessions become the true sessions
+    (fixed arrival SoC).
+    """
+    import tomllib
+
+    from planner.inputs.paths import resolve_data_path
+    from planner.inputs.scenario import load_scenario, read_profile, read_series_csv
+    from planner.jobs.simulate.simulation import TripSession
+    from planner.timegrid import TimeGrid
+
+    path = Path(path)
+    template = load_scenario(path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    tz = template.grid.timezone
+    step = template.grid.step_minutes
+    # the period starts at local midnight of --start in the scenario's time zone (23:00 UTC in BST)
+    local_start = pd.Timestamp(str(pd.Timestamp(start).date())).tz_localize(tz, nonexistent="shift_forward")
+    begin = local_start.tz_convert("UTC") - pd.Timedelta(days=history_days)
+    end = begin + pd.Timedelta(days=days + history_days + 2)
+    frames = {}
+    for key in ("load", "solar"):
+        table = raw.get(key, {})
+        if "csv" not in table:
+            raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
+        frames[key] = read_series_csv(resolve_data_path(table["csv"], path.parent))
+        first = frames[key].index[0]
+        if first > begin:
+            hint = (
+                f" (the realistic forecast needs {history_days} days of history before --start;"
+                " use --forecast perfect or a later --start)"
+                if history_days
+                else ""
+            )
+            raise ScenarioError(
+                f"{path}: [{key}] csv starts {first.isoformat()}, after the period's start "
+                f"{begin.isoformat()}{hint}"
+            )
+        end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
+    grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
+    series = {key: read_profile(raw, key, grid, path.parent) for key in ("load", "solar")}
+    sessions = {
+        v.name: tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
+                      for s in v.sessions)
+        for v in template.vehicles
+    }
+    return Site(template, grid.index.tz_convert("UTC"), series["load"], series["solar"], sessions)
+
+
+__all__ = ["TARIFF_ALIASES", "ComparisonResult", "compare_tariffs", "resolve_tariff",
+           "site_from_scenario", "write_report"]

@@ -1,0 +1,202 @@
+"""Charging strategies for the rolling-horizon simulation: each turns a planning scenario into setpoints.
+
+``charge_on_arrival``
+    What a plain charger does: full power from plug-in until the session's departure target (the rule of
+    :func:`planner.solve.fallback.fallback_plan`, here applied to the *real* target even when the car leaves after
+    the horizon). Home battery in self-consumption mode.
+``cheapest_hours``
+    Charge in the cheapest plugged-in steps of the horizon (by the forecast import price) until the target
+    (pro-rated as the planner does when the car leaves after the horizon); no V2G. Battery self-consumption.
+``optimal``
+    The MILP (:func:`planner.plan`) without V2G, planned with the wear model the simulation charges (the
+    scenario's own: throughput, cycle-depth or calendar).
+``optimal_v2g``
+    The MILP with V2G, planned with the scenario's wear model.
+``optimal_v2g_throughput``
+    The MILP with V2G planned with a flat throughput wear rate (the pack's replacement cost over its
+    full-cycle life), whatever wear the simulation charges: shows what planning with the wrong wear costs.
+``optimal_v2g_wear``
+    The MILP with V2G and the cycle-depth wear model (Xu et al. 2018) in the objective.
+
+Every strategy's plan is executed by the same home-controller policy (:mod:`planner.jobs.simulate.controller`).
+
+An :class:`Optimal` strategy plans through a :class:`~planner.jobs.shape_cache.ShapeCache`: a day whose planning
+scenario has the shape of a recent day's (:func:`planner.solve.persistent.same_shape`) is re-solved by a persistent
+model; any other day is planned afresh.
+
+The throughput rate of a pack with wear parameters is ``replacement_cost / (2 * usable_capacity_kwh * N(1))``
+(:func:`planner.domain.wear.throughput_cost_per_kwh`); an asset without wear parameters
+keeps its ``degradation_cost_per_kwh``. Units: power [kW] per step (AC side), energy [kWh].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from planner.errors import ScenarioError
+from planner.inputs.scenario import BatterySpec, Scenario, VehicleSpec
+from planner.jobs.shape_cache import ShapeCache
+from planner.jobs.simulate.simulation import Decision
+from planner.verify import _session_target
+
+
+def _session_profile(
+    scenario: Scenario, v: VehicleSpec, order: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Charging power and planned end-of-step SoC of one vehicle under a greedy rule.
+
+    ``order`` is ``"arrival"`` (earliest steps first, real target) or ``"price"`` (cheapest forecast import
+    price first, ties to the earlier step; target pro-rated when the car leaves after the horizon).
+    """
+    grid = scenario.grid
+    n, h = grid.steps, grid.step_hours
+    power = np.zeros(n)
+    soc_col = np.full(n, np.nan)
+    price = scenario.tariff.import_price_per_kwh
+    for s in v.sessions:
+        frac = grid.coverage(s.arrive, s.depart)
+        steps = np.flatnonzero(frac > 0)
+        if len(steps) == 0:
+            continue
+        if order == "arrival":
+            target = min(s.depart_soc_min_kwh, v.soc_max_kwh)
+            ranked = steps
+        else:
+            target = min(_session_target(grid, s)[0], v.soc_max_kwh)
+            ranked = steps[np.lexsort((steps, price[steps]))]
+        need_kwh = max(0.0, target - s.arrive_soc_kwh)  # into the battery
+        room_kwh = max(0.0, v.soc_max_kwh - s.arrive_soc_kwh)
+        for t in ranked:
+            if need_kwh <= 1e-9:
+                break
+            f = frac[t]
+            p = min(v.charge_max_kw * f, need_kwh / (v.eta_charge * h))
+            if p < v.charge_min_kw * f:
+                p = min(v.charge_min_kw * f, room_kwh / (v.eta_charge * h))
+                if p < v.charge_min_kw * f - 1e-12:
+                    break
+            power[t] += p
+            need_kwh -= v.eta_charge * p * h
+            room_kwh -= v.eta_charge * p * h
+        soc_col[steps] = s.arrive_soc_kwh + np.cumsum(v.eta_charge * power[steps] * h)
+    return power, soc_col
+
+
+@dataclass(frozen=True)
+class GreedyCharging:
+    """Charge on arrival (``order="arrival"``) or in the cheapest hours (``order="price"``); no V2G; home
+    batteries in self-consumption mode."""
+
+    name: str
+    order: str
+
+    def decide(self, scenario: Scenario) -> Decision:
+        n = scenario.steps
+        power: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        socs: dict[str, np.ndarray] = {}
+        for v in scenario.vehicles:
+            c, soc = _session_profile(scenario, v, self.order)
+            power[v.name] = (c, np.zeros(n))
+            socs[v.name] = soc
+        mode = "on_arrival" if self.order == "arrival" else "track"
+        return Decision(power, socs, battery_mode="self_consumption", vehicle_mode=mode, status="heuristic",
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
+
+
+def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | VehicleSpec:
+    """The asset with the requested wear pricing (``scenario``, ``throughput`` or ``cycle_depth``)."""
+    from planner.domain.wear import throughput_cost_per_kwh
+
+    table = dict(spec.degradation)
+    if wear == "scenario":
+        return spec
+    has_curve = all(k in table for k in ("replacement_cost", "cycle_life_depth_fraction", "cycle_life_cycles"))
+    if wear == "throughput":
+        if not has_curve:
+            return replace(spec, degradation={})
+        usable = float(table.get("usable_capacity_kwh", spec.capacity_kwh))
+        rate = throughput_cost_per_kwh(float(table["replacement_cost"]), usable, float(table["cycle_life_cycles"][-1]))
+        return replace(spec, degradation={}, degradation_cost_per_kwh=rate)
+    if wear == "cycle_depth":
+        if not has_curve:
+            raise ScenarioError(f"{spec.name}: cycle-depth wear needs replacement_cost and a cycle-life curve")
+        table["model"] = "cycle_depth"
+        return replace(spec, degradation=table)
+    raise ScenarioError(f"wear {wear!r}: expected scenario, throughput or cycle_depth")
+
+
+@dataclass(frozen=True)
+class Optimal:
+    """The planner's optimum over the forecast horizon; the committed part is its first day.
+
+    ``reuse=False`` plans every day afresh (no persistent model); ``cache`` counts fresh plans and re-solves.
+    """
+
+    name: str
+    v2g: bool
+    wear: str = "scenario"
+    time_limit_s: float = 10.0
+    mip_rel_gap: float = 1e-4
+    reuse: bool = True
+    cache: ShapeCache = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cache = ShapeCache(reuse=self.reuse, time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap)
+        object.__setattr__(self, "cache", cache)
+
+    def planning_scenario(self, scenario: Scenario) -> Scenario:
+        """The scenario the MILP solves: V2G on/off and the wear pricing of this strategy."""
+        vehicles = tuple(
+            replace(_wear_spec(v, self.wear), v2g=bool(self.v2g and v.v2g),
+                    discharge_max_kw=v.discharge_max_kw if self.v2g and v.v2g else 0.0)
+            for v in scenario.vehicles
+        )
+        batteries = tuple(_wear_spec(b, self.wear) for b in scenario.batteries)
+        return replace(scenario, vehicles=vehicles, batteries=batteries)
+
+    def decide(self, scenario: Scenario) -> Decision:
+        reused_before = self.cache.reused
+        result = self.cache.plan(self.planning_scenario(scenario))
+        sch = result.schedule
+        power = {}
+        socs = {}
+        for b in scenario.batteries:
+            power[b.name] = (sch[f"{b.name}_charge_kw"].to_numpy(), sch[f"{b.name}_discharge_kw"].to_numpy())
+        for v in scenario.vehicles:
+            power[v.name] = (sch[f"{v.name}_charge_kw"].to_numpy(), sch[f"{v.name}_discharge_kw"].to_numpy())
+            socs[v.name] = sch[f"{v.name}_soc_kwh"].to_numpy(dtype=float)
+        return Decision(power, socs, battery_mode="setpoint", status=result.status,
+                        solve_seconds=result.solve_seconds, reused_model=self.cache.reused > reused_before,
+                        house_kw=(sch["load_kw"] - sch["solar_kw"]).to_numpy(dtype=float),
+                        grid_export_kw=sch["grid_export_kw"].to_numpy(dtype=float),
+                        grid_import_kw=sch["grid_import_kw"].to_numpy(dtype=float),
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
+
+
+STRATEGIES = {
+    "charge_on_arrival": lambda: GreedyCharging("charge_on_arrival", "arrival"),
+    "cheapest_hours": lambda: GreedyCharging("cheapest_hours", "price"),
+    "optimal": lambda: Optimal("optimal", v2g=False),
+    "optimal_v2g": lambda: Optimal("optimal_v2g", v2g=True),
+    "optimal_v2g_throughput": lambda: Optimal("optimal_v2g_throughput", v2g=True, wear="throughput"),
+    "optimal_v2g_wear": lambda: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth"),
+}
+"""Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
+
+
+def get_strategy(name: str):  # noqa: ANN201 - returns a Strategy
+    """A fresh strategy object by name (one of :data:`STRATEGIES`).
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name.
+    """
+    if name not in STRATEGIES:
+        raise ScenarioError(f"strategy {name!r}: expected one of {', '.join(STRATEGIES)}")
+    return STRATEGIES[name]()
+
+
+__all__ = ["STRATEGIES", "GreedyCharging", "Optimal", "get_strategy"]

@@ -1,0 +1,137 @@
+"""What every component returns to :mod:`planner.model.build`.
+
+A component adds one Pyomo ``Block`` to the model and returns a :class:`Contribution`:
+
+- ``bus_kw[t]``: power it puts into the site's bus in step ``t`` [kW] (+ = into the site; a load is negative);
+- ``costs``: named cost terms [currency] (+ = money paid; revenue is a negative cost);
+- ``storage``: a :class:`StoragePort` when the component stores energy, read by cost models (wear);
+- ``binary_links``: pairs ``(binary, indicator)`` meaning "the binary is 1 exactly when the indicator variable
+  is positive"; :mod:`planner.solve.milp` solves the LP relaxation, sets every linked variable from its indicator
+  and branches only where that completion violates a row. A linked variable may be declared continuous in
+  ``[0, 1]`` where the component proves the binary cannot change the optimum; the completion check still
+  covers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class StoragePort:
+    """Charge, discharge and state of charge of one storage asset, for cost models.
+
+    Attributes
+    ----------
+    name : str
+        Asset name.
+    kind : str
+        ``"battery"`` or ``"vehicle"``.
+    charge_kw, discharge_kw : dict
+        Step index -> Pyomo variable [kW] (AC side), only for steps where the asset can have power.
+    soc_kwh : dict
+        ``(segment, boundary)`` -> Pyomo variable or expression [kWh]; a battery has one segment (0), a
+        vehicle one per session; boundary ``k`` is the start of step ``k``.
+    capacity_kwh : float
+        Usable capacity [kWh].
+    spec : object
+        The asset's spec dataclass.
+    """
+
+    name: str
+    kind: str
+    charge_kw: dict[int, Any]
+    discharge_kw: dict[int, Any]
+    soc_kwh: dict[tuple[int, int], Any]
+    capacity_kwh: float
+    spec: Any
+    ends: list[tuple[Any, float]] = field(default_factory=list)
+    """``(end SoC variable, reference [kWh])`` pairs valued by the terminal value
+    (:mod:`planner.model.components.end_value`): the battery's last SoC against its start, each vehicle session's
+    SoC at departure against its target."""
+
+
+@dataclass
+class Contribution:
+    """What one component adds to the site model (see module docstring)."""
+
+    name: str
+    bus_kw: dict[int, Any] = field(default_factory=dict)
+    asset: str | None = None
+    """The asset's own (unsanitised) name when the contribution belongs to one asset."""
+    costs: dict[str, Any] = field(default_factory=dict)
+    storage: StoragePort | None = None
+    binary_links: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Modelling options.
+
+    Parameters
+    ----------
+    dispatch : str
+        ``"setpoint"`` (default): one power per step per asset, so "no import and export in the same step",
+        "no charge and discharge in the same step" and "0 or at least the minimum charging power" hold per
+        step (binaries). ``"fractional"``: the LP relaxation of the same constraints, exact for a controller
+        that can switch within a step (the 0-1 variable becomes the fraction of the step spent in a mode).
+    binaries : str
+        ``"needed"`` (default): a component adds a binary only in steps where it can change the optimum (each
+        component's docstring states its rule). ``"all"``: the straightforward formulation with one binary per
+        step for grid direction, storage direction and vehicle on/off wherever the asset can have power;
+        same optimum, used as the reference in tests and by :mod:`planner.solve.persistent`, whose model must not
+        depend on prices.
+    """
+
+    dispatch: str = "setpoint"
+    binaries: str = "needed"
+
+    def __post_init__(self) -> None:
+        if self.dispatch not in ("setpoint", "fractional"):
+            msg = f"dispatch: {self.dispatch!r} - expected 'setpoint' or 'fractional'"
+            raise ValueError(msg)
+        if self.binaries not in ("needed", "all"):
+            msg = f"binaries: {self.binaries!r} - expected 'needed' or 'all'"
+            raise ValueError(msg)
+
+
+def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:
+    """Indices where ``values > tol``."""
+    return [int(k) for k in np.flatnonzero(values > tol)]
+
+
+def model_name(name: str) -> str:
+    """An asset name as it appears in model component names: every non-alphanumeric character becomes ``_``.
+
+    This is the only place the model spells an asset name. Two assets whose names map to the same model
+    name are an input error (:func:`planner.inputs.validate.validate_scenario` reports both).
+    """
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def asset_block_name(kind: str, name: str) -> str:
+    """Model block name of an asset: ``<kind>_<model name>`` (``kind``: ``"battery"`` or ``"vehicle"``)."""
+    return f"{kind}_{model_name(name)}"
+
+
+def wear_block_name(kind: str, name: str) -> str:
+    """Model block name of an asset's wear model: ``wear_<kind>_<model name>``."""
+    return f"wear_{kind}_{model_name(name)}"
+
+
+def add_wear_block(m: Any, port: StoragePort) -> tuple[Any, Contribution]:
+    """Add the empty block ``wear_<kind>_<name>`` of a wear model for ``port``; return it and its contribution.
+
+    The contribution carries the asset's own name (``asset``), so costs are attributed without parsing the
+    block name back.
+    """
+    import pyomo.environ as pyo
+
+    name = wear_block_name(port.kind, port.name)
+    block = pyo.Block()
+    m.add_component(name, block)
+    return block, Contribution(name, asset=port.name)
+

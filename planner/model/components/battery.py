@@ -1,0 +1,100 @@
+"""Stationary battery (home or depot).
+
+Variables: ``charge_kw[t]``, ``discharge_kw[t]`` >= 0 [kW, AC side] on steps, ``soc_kwh[k]`` [kWh] on
+boundaries ``k = 0..n`` (boundary ``k`` is the start of step ``k``).
+
+Equations::
+
+    soc_kwh[0] = soc_kwh (initial)
+    soc_kwh[t+1] = soc_kwh[t] + eta_charge * charge_kw[t] * h - discharge_kw[t] * h / eta_discharge
+    min(soc_min_kwh, initial) <= soc_kwh[k] <= max(soc_max_kwh, initial)
+    soc_kwh[n] + end_shortfall_kwh >= end_soc_min_kwh            (soft, penalised, reported)
+    bus_kw[t] = discharge_kw[t] - charge_kw[t]
+
+A battery that starts below its reserve may not go lower than where it starts (no further discharge) and
+recovers when it pays. In the ``setpoint`` dispatch a binary ``is_charging[t]`` forbids charging and
+discharging in the same step (``charge_kw <= charge_max_kw * is_charging``,
+``discharge_kw <= discharge_max_kw * (1 - is_charging)``); in the ``fractional`` dispatch ``is_charging`` is
+the fraction of the step spent charging, so ``charge_kw / charge_max_kw + discharge_kw / discharge_max_kw <= 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from planner.model.components.base import BuildOptions, Contribution, StoragePort, asset_block_name
+
+
+def block_name(kind: str, name: str) -> str:
+    """Pyomo block name of an asset (see :func:`planner.model.components.base.asset_block_name`)."""
+    return asset_block_name(kind, name)
+
+
+def direction_binary_steps(scenario) -> list[int]:
+    """Steps where a storage asset's charge/discharge exclusivity needs a binary (module docstring)."""
+    tariff = scenario.tariff
+    dis_all = sum(x.discharge_max_kw for x in scenario.batteries) + sum(
+        x.discharge_max_kw for x in scenario.vehicles if x.v2g
+    )
+    limit = scenario.connection.export_limit_kw
+    if scenario.solar_curtailable:
+        fits = np.full(scenario.steps, dis_all <= limit)
+    else:
+        fits = scenario.solar_kw + dis_all <= limit
+    ok = (tariff.import_price_per_kwh >= 0) & (tariff.export_price_per_kwh >= 0) & fits
+    return [int(t) for t in np.flatnonzero(~ok)]
+
+
+def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> Contribution:
+    """Add block ``battery_<name>`` and return its contribution (equations in the module docstring)."""
+    n = scenario.steps
+    h = scenario.step_hours
+    b = pyo.Block()
+    bname = block_name("battery", spec.name)
+    m.add_component(bname, b)
+    steps = list(range(n))
+    bounds = list(range(n + 1))
+    soc0 = spec.soc_kwh
+    lo = min(spec.soc_min_kwh, soc0)
+    hi = max(spec.soc_max_kwh, soc0)
+    cmax = spec.charge_max_kw
+    dmax = spec.discharge_max_kw
+    b.charge_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=(0.0, cmax))
+    b.discharge_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=(0.0, dmax))
+    b.soc_kwh = pyo.Var(bounds, domain=pyo.NonNegativeReals, bounds=(lo, hi))
+    b.soc_kwh[0].fix(soc0)
+    eta_c = spec.eta_charge
+    inv_eta_d = 1.0 / spec.eta_discharge
+    b.soc_balance = pyo.Constraint(
+        steps,
+        rule=lambda b, t: b.soc_kwh[t + 1]
+        == b.soc_kwh[t] + (eta_c * h) * b.charge_kw[t] - (h * inv_eta_d) * b.discharge_kw[t],
+    )
+    b.end_shortfall_kwh = pyo.Var(domain=pyo.NonNegativeReals)
+    b.soc_at_end_min = pyo.Constraint(expr=b.soc_kwh[n] + b.end_shortfall_kwh >= spec.end_soc_min_kwh)
+    contribution = Contribution(bname)
+    if cmax > 0 and dmax > 0:
+        domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
+        b.is_charging = pyo.Var(steps, domain=domain)
+        b.charge_only_when_charging = pyo.Constraint(
+            steps, rule=lambda b, t: b.charge_kw[t] <= cmax * b.is_charging[t]
+        )
+        b.discharge_only_when_discharging = pyo.Constraint(
+            steps, rule=lambda b, t: b.discharge_kw[t] <= dmax * (1 - b.is_charging[t])
+        )
+        if options.dispatch == "setpoint":
+            contribution.binary_links = [(b.is_charging[t], b.charge_kw[t]) for t in steps]
+    contribution.bus_kw = {t: b.discharge_kw[t] - b.charge_kw[t] for t in steps}
+    contribution.costs["shortfall_penalty"] = scenario.shortfall_penalty_per_kwh * b.end_shortfall_kwh
+    contribution.storage = StoragePort(
+        name=spec.name,
+        kind="battery",
+        charge_kw={t: b.charge_kw[t] for t in steps},
+        discharge_kw={t: b.discharge_kw[t] for t in steps},
+        soc_kwh={(0, k): b.soc_kwh[k] for k in bounds},
+        capacity_kwh=spec.capacity_kwh,
+        spec=spec,
+        ends=[(b.soc_kwh[n], float(soc0))],
+    )
+    return contribution

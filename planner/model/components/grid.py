@@ -1,0 +1,79 @@
+"""Grid connection with import/export prices.
+
+Variables per step ``t``: ``import_kw[t] >= 0``, ``export_kw[t] >= 0`` [kW].
+
+Equations::
+
+    import_kw[t] <= import_limit_kw          export_kw[t] <= export_limit_kw
+    bus_kw[t]     = import_kw[t] - export_kw[t]
+    import_cost   = sum_t import_price_per_kwh[t] * import_kw[t] * step_hours
+    export_revenue= sum_t export_price_per_kwh[t] * export_kw[t] * step_hours   (a negative cost)
+
+No simultaneous import and export: a binary ``is_importing[t]`` with ``import_kw <= U_imp * is_importing`` and
+``export_kw <= U_exp * (1 - is_importing)``, added only in steps where the export price is strictly above the
+import price. Elsewhere simultaneous flows can never lower the cost (reducing both by the same amount keeps
+the balance and saves ``(import_price - export_price) * step_hours`` per kW), and the rare tie at equal
+prices is netted after the solve. The bounds ``U`` are the tightest the data allow: the limit, or the most
+the site's assets can draw or inject. They are mutable parameters (``import_bound_kw``, ``export_bound_kw``)
+so a persistent model (:mod:`planner.solve.persistent`) can follow new load and solar. With
+``BuildOptions(binaries="all")`` the binary exists in every step where both flows can be positive.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.components.base import BuildOptions, Contribution
+
+
+def add_grid(
+    m: pyo.ConcreteModel,
+    scenario,
+    options: BuildOptions,
+    import_bound_kw: list[float],
+    export_bound_kw: list[float],
+) -> Contribution:
+    """Add block ``m.grid`` and return its contribution (see module docstring for the equations)."""
+    n = scenario.steps
+    h = scenario.step_hours
+    tariff = scenario.tariff
+    b = pyo.Block()
+    m.grid = b
+    steps = list(range(n))
+    b.import_price_per_kwh = pyo.Param(
+        steps, initialize=dict(enumerate(tariff.import_price_per_kwh.tolist())), mutable=True
+    )
+    b.export_price_per_kwh = pyo.Param(
+        steps, initialize=dict(enumerate(tariff.export_price_per_kwh.tolist())), mutable=True
+    )
+    b.import_bound_kw = pyo.Param(steps, initialize=dict(enumerate(import_bound_kw)), mutable=True)
+    b.export_bound_kw = pyo.Param(steps, initialize=dict(enumerate(export_bound_kw)), mutable=True)
+    b.import_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.import_bound_kw[t]))
+    b.export_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.export_bound_kw[t]))
+    contribution = Contribution("grid")
+    exclusive = [
+        t
+        for t in steps
+        if (options.binaries == "all" or tariff.export_price_per_kwh[t] > tariff.import_price_per_kwh[t])
+        and export_bound_kw[t] > 0
+        and import_bound_kw[t] > 0
+    ]
+    if exclusive:
+        domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
+        b.is_importing = pyo.Var(exclusive, domain=domain)
+        b.import_only_when_importing = pyo.Constraint(
+            exclusive, rule=lambda b, t: b.import_kw[t] <= b.import_bound_kw[t] * b.is_importing[t]
+        )
+        b.export_only_when_exporting = pyo.Constraint(
+            exclusive, rule=lambda b, t: b.export_kw[t] <= b.export_bound_kw[t] * (1 - b.is_importing[t])
+        )
+        if options.dispatch == "setpoint":
+            contribution.binary_links = [(b.is_importing[t], b.import_kw[t]) for t in exclusive]
+    contribution.bus_kw = {t: b.import_kw[t] - b.export_kw[t] for t in steps}
+    contribution.costs["import_cost"] = sum(
+        b.import_price_per_kwh[t] * b.import_kw[t] for t in steps
+    ) * h
+    contribution.costs["export_revenue"] = -sum(
+        b.export_price_per_kwh[t] * b.export_kw[t] for t in steps
+    ) * h
+    return contribution

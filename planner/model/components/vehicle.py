@@ -1,0 +1,203 @@
+"""Electric vehicle with plug-in sessions (smart charging, optional V2G).
+
+A session ``s`` is ``[arrive, depart)``. Power exists only in steps wholly or partly inside it; a step
+covered by a fraction ``f[t]`` of its length has its power limits scaled by ``f[t]`` (power is the mean
+over the whole step). Let ``a`` be the boundary at or before the arrival and ``d`` the boundary at or after
+the departure (clipped to the horizon). Per session::
+
+    soc_kwh[s, a] = arrive_soc_kwh                   (SoC at the horizon start if arrival was earlier)
+    soc_kwh[s, t+1] = soc_kwh[s, t] + eta_charge * charge_kw[s, t] * h - discharge_kw[s, t] * h / eta_discharge
+    min(soc_min_kwh, arrive_soc_kwh) <= soc_kwh[s, k] <= max(soc_max_kwh, arrive_soc_kwh)
+    charge_min_kw * f[t] * is_charging[s, t] <= charge_kw[s, t] <= charge_max_kw * f[t] * is_charging[s, t]
+    discharge_kw[s, t] <= discharge_max_kw * f[t] * (1 - is_charging[s, t])      (only with v2g = true)
+    soc_kwh[s, d] + shortfall_kwh[s] >= target_kwh[s]                              (soft, penalised)
+    bus_kw[t] = sum_s discharge_kw[s, t] - charge_kw[s, t]
+
+``target_kwh`` is ``depart_soc_min_kwh``; for a session that departs after the horizon ends it is pro-rated
+linearly in time: ``arrive + (depart_soc_min - arrive) * (horizon_end - start_s) / (depart - start_s)`` with
+``start_s = max(arrive, horizon_start)``, so the car is on its way to its target when the next plan takes over.
+A car arriving below ``soc_min_kwh`` cannot discharge in that session. In a charge-only session the SoC
+only rises, so its bounds are imposed at the session's end boundaries alone (in between they are implied),
+which keeps fleet models small. A step partly covered by two
+consecutive sessions of one vehicle (it leaves and comes back within the step) belongs to the later session:
+the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session. The binary ``is_charging`` exists only
+where it matters (a minimum charging power or V2G), and in the ``fractional`` dispatch it is continuous.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyomo.environ as pyo
+
+from planner.model.components.base import BuildOptions, Contribution, StoragePort
+from planner.model.components.battery import block_name
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """Where a session sits on the grid.
+
+    Attributes
+    ----------
+    steps : list of int
+        Steps with a positive covered fraction.
+    fraction : numpy.ndarray
+        Covered fraction of every step of the horizon (0 outside the session).
+    first_boundary, last_boundary : int
+        Boundaries ``a`` and ``d`` of the module docstring.
+    target_kwh : float
+        Effective departure target [kWh] at ``last_boundary`` (pro-rated when departing after the horizon).
+    departs_in_horizon : bool
+        Whether the departure lies inside the horizon.
+    start_soc_kwh : float
+        SoC at ``first_boundary`` [kWh].
+    """
+
+    steps: list[int]
+    fraction: np.ndarray
+    first_boundary: int
+    last_boundary: int
+    target_kwh: float
+    departs_in_horizon: bool
+    start_soc_kwh: float
+
+
+def session_window(grid, session) -> SessionWindow:
+    """Place ``session`` on ``grid`` (see :class:`SessionWindow`)."""
+    n = grid.steps
+    frac = grid.coverage(session.arrive, session.depart)
+    steps = [int(t) for t in np.flatnonzero(frac > 0)]
+    a_pos = grid.position(session.arrive)
+    d_pos = grid.position(session.depart)
+    first = int(min(max(math.floor(a_pos + 1e-9), 0), n))
+    last = int(min(max(math.ceil(d_pos - 1e-9), first), n))
+    departs_inside = d_pos <= n + 1e-9
+    target = session.depart_soc_min_kwh
+    if not departs_inside:
+        start_pos = max(a_pos, 0.0)
+        ratio = (n - start_pos) / (d_pos - start_pos) if d_pos > start_pos else 1.0
+        target = session.arrive_soc_kwh + (target - session.arrive_soc_kwh) * ratio
+    return SessionWindow(steps, frac, first, last, float(target), departs_inside, session.arrive_soc_kwh)
+
+
+def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> Contribution:
+    """Add block ``vehicle_<name>`` and return its contribution (equations in the module docstring)."""
+    h = scenario.step_hours
+    b = pyo.Block()
+    bname = block_name("vehicle", spec.name)
+    m.add_component(bname, b)
+    windows = [session_window(scenario.grid, s) for s in spec.sessions]
+    windows = [w for w in windows if w.last_boundary > w.first_boundary or w.steps]
+    for s in range(len(windows) - 1):  # a step shared with the next session belongs to the next session
+        later = windows[s + 1].fraction > 0
+        if any(later[t] for t in windows[s].steps):
+            windows[s] = replace(
+                windows[s],
+                steps=[t for t in windows[s].steps if not later[t]],
+                fraction=np.where(later, 0.0, windows[s].fraction),
+            )
+    b.windows = windows  # plain attribute for results and verification
+    power_idx = [(s, t) for s, w in enumerate(windows) for t in w.steps]
+    soc_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary + 1)]
+    cmax, cmin, dmax = spec.charge_max_kw, spec.charge_min_kw, spec.discharge_max_kw
+    frac = {(s, t): float(windows[s].fraction[t]) for s, t in power_idx}
+    can_discharge = {
+        s: spec.v2g and dmax > 0 and w.start_soc_kwh >= spec.soc_min_kwh for s, w in enumerate(windows)
+    }
+    b.charge_kw = pyo.Var(
+        power_idx, domain=pyo.NonNegativeReals, bounds=lambda _, s, t: (0.0, cmax * frac[s, t])
+    )
+    dis_idx = [(s, t) for s, t in power_idx if can_discharge[s]]
+    b.discharge_kw = pyo.Var(
+        dis_idx, domain=pyo.NonNegativeReals, bounds=lambda _, s, t: (0.0, dmax * frac[s, t])
+    )
+
+    def soc_bounds(_, s, k):
+        start = windows[s].start_soc_kwh
+        if not can_discharge[s] and windows[s].first_boundary < k < windows[s].last_boundary:
+            return (None, None)  # charge-only: SoC rises from start, so the bounds at the ends imply these
+        return (min(spec.soc_min_kwh, start), max(spec.soc_max_kwh, start))
+
+    b.soc_kwh = pyo.Var(soc_idx, domain=pyo.Reals, bounds=soc_bounds)
+    for s, w in enumerate(windows):
+        b.soc_kwh[s, w.first_boundary].fix(w.start_soc_kwh)
+    eta_c = spec.eta_charge
+    inv_eta_d = 1.0 / spec.eta_discharge
+    power_set = set(power_idx)
+    dis_set = set(dis_idx)
+    dyn_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary)]
+
+    def soc_rule(b, s, t):
+        expr = b.soc_kwh[s, t]
+        if (s, t) in power_set:
+            expr = expr + (eta_c * h) * b.charge_kw[s, t]
+        if (s, t) in dis_set:
+            expr = expr - (h * inv_eta_d) * b.discharge_kw[s, t]
+        return b.soc_kwh[s, t + 1] == expr
+
+    b.soc_balance = pyo.Constraint(dyn_idx, rule=soc_rule)
+    sessions = list(range(len(windows)))
+    b.shortfall_kwh = pyo.Var(sessions, domain=pyo.NonNegativeReals)
+    b.soc_at_departure_min = pyo.Constraint(
+        sessions,
+        rule=lambda b, s: b.soc_kwh[s, windows[s].last_boundary] + b.shortfall_kwh[s]
+        >= windows[s].target_kwh,
+    )
+    contribution = Contribution(bname)
+    need_binary = [(s, t) for s, t in power_idx if cmax > 0 and (cmin > 0 or (s, t) in dis_set)]
+    if need_binary:
+        domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
+        b.is_charging = pyo.Var(need_binary, domain=domain)
+        b.charge_only_when_charging = pyo.Constraint(
+            need_binary,
+            rule=lambda b, s, t: b.charge_kw[s, t] <= cmax * frac[s, t] * b.is_charging[s, t],
+        )
+        if cmin > 0:
+            b.charge_at_least_minimum = pyo.Constraint(
+                need_binary,
+                rule=lambda b, s, t: b.charge_kw[s, t] >= cmin * frac[s, t] * b.is_charging[s, t],
+            )
+        dis_bin = [i for i in need_binary if i in dis_set]
+        if dis_bin:
+            b.discharge_only_when_discharging = pyo.Constraint(
+                dis_bin,
+                rule=lambda b, s, t: b.discharge_kw[s, t]
+                <= dmax * frac[s, t] * (1 - b.is_charging[s, t]),
+            )
+        if options.dispatch == "setpoint":
+            contribution.binary_links = [(b.is_charging[i], b.charge_kw[i]) for i in need_binary]
+    bus: dict[int, object] = {}
+    for s, t in power_idx:
+        term = -b.charge_kw[s, t]
+        if (s, t) in dis_set:
+            term = term + b.discharge_kw[s, t]
+        bus[t] = term if t not in bus else bus[t] + term
+    contribution.bus_kw = bus
+    penalty = (
+        spec.shortfall_penalty_per_kwh
+        if spec.shortfall_penalty_per_kwh is not None
+        else scenario.shortfall_penalty_per_kwh
+    )
+    contribution.costs["shortfall_penalty"] = penalty * sum(b.shortfall_kwh[s] for s in sessions)
+    charge: dict[int, object] = {}
+    discharge: dict[int, object] = {}
+    for s, t in power_idx:
+        charge[t] = b.charge_kw[s, t] if t not in charge else charge[t] + b.charge_kw[s, t]
+        if (s, t) in dis_set:
+            discharge[t] = (
+                b.discharge_kw[s, t] if t not in discharge else discharge[t] + b.discharge_kw[s, t]
+            )
+    contribution.storage = StoragePort(
+        name=spec.name,
+        kind="vehicle",
+        charge_kw=charge,
+        discharge_kw=discharge,
+        soc_kwh={(s, k): b.soc_kwh[s, k] for s, k in soc_idx},
+        capacity_kwh=spec.capacity_kwh,
+        spec=spec,
+        ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
+    )
+    return contribution

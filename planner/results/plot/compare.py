@@ -1,0 +1,95 @@
+"""The pictures of a tariff comparison: net cost per month, and a typical week of the cheapest run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from planner.results.plot.style import (
+    draw_power,
+    draw_prices,
+    format_time_axis,
+    legend_outside,
+    pyplot,
+    step_edges,
+    storages,
+)
+
+if TYPE_CHECKING:
+    from planner.jobs.compare import ComparisonResult
+
+
+def plot_monthly(comparison: ComparisonResult, path: str | Path) -> Path:
+    """Net cost per month [currency]: one panel per strategy, one bar per tariff and month (categorical
+    months, so a short run is a few bars, not points on a long date axis)."""
+    plt = pyplot()
+    monthly = comparison.monthly_net_cost()
+    strategies = list(dict.fromkeys(s for _, s in comparison.results))
+    tariffs = list(dict.fromkeys(t for t, _ in comparison.results))
+    months = [str(p) for p in monthly.index]
+    fig, axes = plt.subplots(len(strategies), 1, figsize=(max(8.0, 1.0 + 0.5 * len(months) * len(tariffs)),
+                                                          2.4 + 2.2 * len(strategies)),
+                             sharex=True, squeeze=False)
+    x = np.arange(len(months))
+    width = 0.8 / max(1, len(tariffs))
+    for ax, strategy in zip(axes[:, 0], strategies, strict=True):
+        for k, tariff in enumerate(tariffs):
+            column = f"{tariff}/{strategy}"
+            if column in monthly.columns:
+                ax.bar(x + (k - (len(tariffs) - 1) / 2) * width, monthly[column].to_numpy(), width=width * 0.95,
+                       label=tariff)
+        ax.set_title(strategy, fontsize=10, loc="left")
+        ax.set_ylabel(f"{comparison.currency}/month")
+        ax.axhline(0.0, color="k", lw=0.6)
+        ax.grid(axis="y", alpha=0.3)
+    axes[-1, 0].set_xticks(x, months, rotation=45 if len(months) > 6 else 0)
+    legend_outside(axes[0, 0], title="tariff")
+    fig.suptitle("Net cost per month (import - export + standing + demand + wear; + paid)", x=0.02, ha="left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_week(comparison: ComparisonResult, path: str | Path) -> Path:
+    """The week (or the whole run, if shorter) whose net cost is closest to the median week, for the
+    cheapest run: prices, power flows in the plan plot's sign convention, and each storage's SoC."""
+    plt = pyplot()
+    best = comparison.table.sort_values("net_cost").iloc[0]
+    result = comparison.results[(best.tariff, best.strategy)]
+    sched = result.schedule
+    days = result.days.copy()
+    days.index = pd.to_datetime(days.index)
+    if len(days) >= 7:
+        weekly = days["net_cost"].rolling(7).sum().dropna()
+        end = (weekly - weekly.median()).abs().idxmin()
+        begin = end - pd.Timedelta(days=6)
+    else:
+        begin, end = days.index[0], days.index[-1]
+    local = sched.index.tz_localize(None).normalize()
+    week = sched[(local >= begin) & (local <= end)]
+    fig, axes = plt.subplots(3, 1, figsize=(13, 8.5), sharex=True, gridspec_kw={"height_ratios": [1, 2, 1.3]})
+    draw_prices(axes[0], week, comparison.currency)
+    draw_power(axes[1], week)
+    t = step_edges(week.index)
+    for name in storages(week):
+        axes[2].stairs(week[f"{name}_soc_kwh"].to_numpy(dtype=float), t, label=f"{name} SoC", lw=1.4,
+                         baseline=None)
+    axes[2].set_ylabel("kWh (end of step)")
+    axes[2].set_ylim(bottom=0)
+    legend_outside(axes[2])
+    format_time_axis(axes[2], week.index)
+    for ax in axes:
+        ax.grid(alpha=0.25)
+    axes[0].set_title(f"Typical week: {best.strategy} on {best.tariff} "
+                      f"({begin:%d %b} - {end:%d %b %Y}, net cost {days.loc[begin:end, 'net_cost'].sum():.2f} "
+                      f"{comparison.currency})", loc="left", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+

@@ -1,0 +1,189 @@
+"""A plan computed without any solver: charge every plugged-in vehicle at full power from arrival.
+
+This is the fail-safe used when the solver fails, is missing or runs out of time without a solution, and
+the "charge on arrival" baseline of a plain charger. It fails *open* for the driver: the vehicle is ready
+as early as physics allows.
+
+Per step ``t`` of length ``h`` [h], with covered fraction ``f[t]`` of a session:
+
+- the household load is served first; the grid headroom left for charging is
+  ``import_limit_kw + solar_kw[t] - load_kw[t]`` (minus what vehicles listed earlier already take);
+- each vehicle charges at ``min(charge_max_kw * f[t], headroom, need)`` (with chargers: the session's charger
+  limits of :mod:`planner.model.components.charger`, nothing without a charger, and the phase headroom) where ``need`` is the power that
+  reaches its goal ``min(depart_soc_min_kwh, soc_max_kwh)`` within the step; a power below
+  ``charge_min_kw * f[t]`` is raised to that minimum when the headroom and ``soc_max_kwh`` allow, else 0;
+- batteries idle; the grid imports the rest up to its limit (any further need is unserved load);
+  a surplus is exported up to the export limit and the rest curtailed (a curtailable array is curtailed
+  instead of exporting at a negative price).
+
+Every target is reported in ``Plan.shortfalls`` exactly as a solved plan reports it, so a missed target is
+never silent. A session running past the horizon is charged towards its full target; its shortfall is
+measured against the pro-rated target at the horizon end (see :mod:`planner.model.components.vehicle`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.domain.end_value import end_value_costs
+from planner.inputs.scenario import Scenario
+from planner.model.components.base import wear_block_name
+from planner.model.components.charger import PHASES, session_limits
+from planner.results.plan import Plan, compute_costs, compute_kpis
+
+TOL_KWH = 1e-9
+
+
+def _session_target(grid, session) -> tuple[float, int, int, bool]:
+    from planner.verify import _session_target as target
+
+    return target(grid, session)
+
+
+def _charge_vehicle(
+    scenario: Scenario, v, headroom_kw: np.ndarray, phase_room_kw: dict[str, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Charge ``v`` on arrival within ``headroom_kw`` and, with chargers, each session's charger limits and
+    the phase headroom ``phase_room_kw`` (both updated in place).
+
+    Returns charge [kW], end-of-step SoC [kWh] (NaN when unplugged), plugged flags and shortfall entries.
+    """
+    n, h = scenario.steps, scenario.step_hours
+    grid = scenario.grid
+    charge = np.zeros(n)
+    soc = np.full(n, np.nan)
+    plugged = np.zeros(n, dtype=bool)
+    entries: list[dict[str, Any]] = []
+    eta = v.eta_charge
+    limits = session_limits(scenario, v)
+    for j, s in enumerate(v.sessions):
+        lim = limits[j]
+        frac = grid.coverage(s.arrive, s.depart)
+        if j + 1 < len(v.sessions):  # a step shared with the next session belongs to the next session
+            nxt = v.sessions[j + 1]
+            frac = np.where(grid.coverage(nxt.arrive, nxt.depart) > 0, 0.0, frac)
+        target, first, last, inside = _session_target(grid, s)
+        level = s.arrive_soc_kwh
+        ceiling = max(v.soc_max_kwh, s.arrive_soc_kwh)
+        goal = min(s.depart_soc_min_kwh, v.soc_max_kwh)
+        for t in range(first, last):
+            f = float(frac[t])
+            if f > 0:
+                plugged[t] = True
+            p = 0.0
+            if f > 0 and level < goal - TOL_KWH and lim.charge_max_kw > 0:
+                cap_kw = min(lim.charge_max_kw * f, max(headroom_kw[t], 0.0))
+                for phase, share in lim.phase_share.items() if phase_room_kw else ():
+                    cap_kw = min(cap_kw, max(phase_room_kw[phase][t], 0.0) / share)
+                need_kw = (goal - level) / (eta * h)
+                room_kw = max(ceiling - level, 0.0) / (eta * h)
+                p = min(cap_kw, need_kw)
+                floor_kw = lim.charge_min_kw * f
+                if p < floor_kw:
+                    p = floor_kw if floor_kw <= min(cap_kw, room_kw) else 0.0
+            charge[t] += p
+            headroom_kw[t] -= p
+            for phase, share in lim.phase_share.items() if phase_room_kw else ():
+                phase_room_kw[phase][t] -= share * p
+            level = min(level + eta * p * h, ceiling)
+            soc[t] = level
+        short = max(0.0, target - level)
+        entries.append(
+            {
+                "asset": v.name,
+                "kind": "vehicle_session",
+                "session": j,
+                "arrive": s.arrive.tz_convert(grid.timezone),
+                "depart": s.depart.tz_convert(grid.timezone),
+                "departs_in_horizon": inside,
+                "target_kwh": float(target),
+                "requested_kwh": float(s.depart_soc_min_kwh),
+                "soc_kwh": float(level),
+                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
+            }
+        )
+    return charge, soc, plugged, entries
+
+
+def fallback_plan(scenario: Scenario, reason: str) -> Plan:
+    """The fail-safe plan of ``scenario`` (status ``fallback``, with ``reason``); see the module docstring."""
+    n, h = scenario.steps, scenario.step_hours
+    penalty = scenario.shortfall_penalty_per_kwh
+    load, solar = scenario.load_kw, scenario.solar_kw
+    data: dict[str, np.ndarray] = {
+        "import_price_per_kwh": scenario.tariff.import_price_per_kwh,
+        "export_price_per_kwh": scenario.tariff.export_price_per_kwh,
+        "load_kw": load,
+        "solar_kw": solar,
+    }
+    limit_imp = scenario.connection.import_limit_kw
+    limit_exp = scenario.connection.export_limit_kw
+    headroom = limit_imp + solar - load if np.isfinite(limit_imp) else np.full(n, np.inf)
+    headroom = np.array(headroom, dtype=float)
+    for b in scenario.batteries:
+        data[f"{b.name}_charge_kw"] = np.zeros(n)
+        data[f"{b.name}_discharge_kw"] = np.zeros(n)
+        data[f"{b.name}_soc_kwh"] = np.full(n, b.soc_kwh)
+    shortfalls: list[dict[str, Any]] = []
+    terms: dict[tuple[str, str], float] = {}
+    net_demand = load - solar
+    phase_room = None
+    if scenario.chargers and np.isfinite(scenario.connection.phase_limit_kw):
+        phase_room = {p: np.full(n, scenario.connection.phase_limit_kw) for p in PHASES}
+    for v in scenario.vehicles:
+        charge, soc, plugged, entries = _charge_vehicle(scenario, v, headroom, phase_room)
+        data[f"{v.name}_charge_kw"] = charge
+        data[f"{v.name}_discharge_kw"] = np.zeros(n)
+        data[f"{v.name}_soc_kwh"] = soc
+        data[f"{v.name}_plugged"] = plugged
+        net_demand = net_demand + charge
+        shortfalls.extend(entries)
+        v_penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else penalty
+        terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = v.degradation_cost_per_kwh * float(charge.sum() * h)
+        terms[(v.name, "shortfall_penalty")] = v_penalty * sum(e["shortfall_kwh"] for e in entries)
+    demand = np.maximum(net_demand, 0.0)
+    imp = np.minimum(demand, limit_imp)
+    unserved = np.minimum(demand - imp, load)
+    surplus = np.maximum(-net_demand, 0.0)
+    exp = np.minimum(surplus, limit_exp)
+    if scenario.solar_curtailable:
+        exp = np.where(scenario.tariff.export_price_per_kwh < 0, 0.0, exp)
+    curtailed = surplus - exp
+    data["solar_curtailed_kw"] = curtailed
+    data["unserved_load_kw"] = unserved
+    data["grid_import_kw"] = imp
+    data["grid_export_kw"] = exp
+    order = ["import_price_per_kwh", "export_price_per_kwh", "load_kw", "solar_kw", "solar_curtailed_kw",
+             "unserved_load_kw", "grid_import_kw", "grid_export_kw"]
+    schedule = pd.DataFrame(
+        {k: data[k] for k in order + [k for k in data if k not in order]}, index=scenario.grid.index
+    )
+    for b in scenario.batteries:
+        short = max(0.0, b.end_soc_min_kwh - b.soc_kwh)
+        shortfalls.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
+                           "soc_kwh": float(b.soc_kwh), "shortfall_kwh": float(short if short > 1e-6 else 0.0)})
+        terms[(wear_block_name("battery", b.name), "degradation_cost")] = 0.0
+        terms[(b.name, "shortfall_penalty")] = penalty * short
+    unserved_kwh = float(unserved.sum() * h)
+    if unserved_kwh > 1e-6:
+        shortfalls.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(load.sum() * h),
+                           "soc_kwh": float("nan"), "shortfall_kwh": unserved_kwh})
+    terms[("load", "unserved_load_penalty")] = penalty * unserved_kwh
+    if not scenario.solar_curtailable:
+        terms[("solar", "forced_curtailment_penalty")] = penalty * float(curtailed.sum() * h)
+    if scenario.tariff.demand_charges:
+        from planner.inputs.tariffs.scheme import demand_charge_cost
+
+        terms[("demand_charge", "demand_charge")] = demand_charge_cost(scenario.tariff, imp)
+    for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
+                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
+        terms[(asset, "end_value")] = value
+    costs = compute_costs(scenario, schedule, terms)
+    return Plan(
+        scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,
+        status="fallback", shortfalls=shortfalls, kpis=compute_kpis(scenario, schedule), reason=reason,
+        notes=list(scenario.notes),
+    )

@@ -1,0 +1,261 @@
+"""Read a solved model back into a :class:`~planner.results.plan.Plan`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_mutable_parameters
+from pyomo.repn.linear import LinearRepnVisitor
+from pyomo.repn.util import VarRecorder
+
+from planner.model.build import BuiltModel
+from planner.model.components.battery import block_name
+from planner.results.plan import Plan, compute_costs, compute_kpis
+from planner.solve.milp import SolveOutcome
+
+NET_TOL_KW = 1e-9
+
+
+RECOMPUTED_FROM_SCHEDULE = {("grid", "import_cost"), ("grid", "export_revenue")}
+"""Cost terms :func:`planner.results.plan.compute_costs` recomputes from the schedule (not read from the model)."""
+
+
+def _cache(built: BuiltModel, outcome: SolveOutcome) -> dict[Any, Any]:
+    """Per-model read-back cache, valid while the solution's column map stays the same.
+
+    A persistent model (:mod:`planner.solve.persistent`) keeps one column map across re-solves, so the column of every
+    variable and the linear form of every cost term are found once.
+    """
+    cache = built.extra.get("readback")
+    if cache is None or cache["var_map"] is not outcome.var_map:
+        cache = {"var_map": outcome.var_map}
+        built.extra["readback"] = cache
+    return cache
+
+
+def _columns(built: BuiltModel, outcome: SolveOutcome, key: Any, variables: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Column of each variable (-1 when it is not a column) and the value used for non-columns (cached)."""
+    cache = _cache(built, outcome)
+    entry = cache.get(key)
+    if entry is None:
+        var_map = outcome.var_map
+        cols = np.fromiter((var_map.get(id(v), -1) for v in variables), dtype=np.int64, count=len(variables))
+        fixed = np.array([0.0 if c >= 0 or v.value is None else float(v.value) for c, v in zip(cols, variables, strict=True)],
+                         dtype=float)
+        entry = (cols, fixed)
+        cache[key] = entry
+    return entry
+
+
+def _read(built: BuiltModel, outcome: SolveOutcome, key: Any, variables: list[Any] | None) -> np.ndarray:
+    """Values of ``variables`` at the solution (``None``: the variables cached under ``key`` before)."""
+    cache = _cache(built, outcome)
+    if key not in cache:
+        assert variables is not None
+        _columns(built, outcome, key, variables)
+    cols, fixed = cache[key]
+    x = outcome.col_values
+    assert x is not None
+    return np.where(cols >= 0, x[np.maximum(cols, 0)], fixed)
+
+
+def _vehicle_steps(built: BuiltModel, outcome: SolveOutcome, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps of a vehicle block's charge and discharge variables and of its end-of-step SoC variables; their
+    columns are cached under ``(block name, "charge" | "discharge" | "soc")``."""
+    cache = _cache(built, outcome)
+    key = (b.name, "steps")
+    if key not in cache:
+        ckeys = list(b.charge_kw)
+        dkeys = list(b.discharge_kw)
+        soc_keys = [(s, k) for s, w in enumerate(b.windows) for k in range(w.first_boundary, w.last_boundary)]
+        _columns(built, outcome, (b.name, "charge"), [b.charge_kw[i] for i in ckeys])
+        _columns(built, outcome, (b.name, "discharge"), [b.discharge_kw[i] for i in dkeys])
+        _columns(built, outcome, (b.name, "soc"), [b.soc_kwh[s, k + 1] for s, k in soc_keys])
+        cache[key] = tuple(np.array([i[1] for i in keys], dtype=np.int64) for keys in (ckeys, dkeys, soc_keys))
+    return cache[key]
+
+
+def _values(built: BuiltModel, outcome: SolveOutcome, var: Any, index: list[Any]) -> np.ndarray:
+    key = (var.name, len(index), index[0] if index else None)
+    cache = _cache(built, outcome)
+    return _read(built, outcome, key, None if key in cache else [var[i] for i in index])
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Remove solver noise: tiny magnitudes become 0."""
+    values = np.where(np.abs(values) < 1e-9, 0.0, values)
+    return values
+
+
+def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataFrame:
+    """Per-step schedule (columns of ``docs/schedule.md``) from a solved model."""
+    sc = built.scenario
+    m = built.model
+    n = sc.steps
+    steps = list(range(n))
+    imp = _clean(_values(built, outcome, m.grid.import_kw, steps))
+    exp = _clean(_values(built, outcome, m.grid.export_kw, steps))
+    # where exporting pays no more than importing costs, simultaneous flows are at best a tie (equal prices);
+    # net them (balance unchanged, cost never higher). Where export pays more, simultaneous flows are the
+    # fractional dispatch's within-step switching and carry value: keep them.
+    tie = sc.tariff.export_price_per_kwh <= sc.tariff.import_price_per_kwh
+    both = np.where(tie, np.minimum(imp, exp), 0.0)
+    imp, exp = imp - both, exp - both
+    data: dict[str, np.ndarray] = {
+        "import_price_per_kwh": sc.tariff.import_price_per_kwh,
+        "export_price_per_kwh": sc.tariff.export_price_per_kwh,
+        "load_kw": sc.load_kw,
+        "solar_kw": sc.solar_kw,
+        "solar_curtailed_kw": _clean(_values(built, outcome, m.solar.curtailed_kw, steps)),
+        "unserved_load_kw": _clean(_values(built, outcome, m.site_load.unserved_kw, steps)),
+        "grid_import_kw": np.maximum(imp, 0.0),
+        "grid_export_kw": np.maximum(exp, 0.0),
+    }
+    for spec in sc.batteries:
+        b = getattr(m, block_name("battery", spec.name))
+        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(_values(built, outcome, b.charge_kw, steps)), 0.0)
+        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(_values(built, outcome, b.discharge_kw, steps)), 0.0)
+        data[f"{spec.name}_soc_kwh"] = _values(built, outcome, b.soc_kwh, list(range(1, n + 1)))
+    for spec in sc.vehicles:
+        b = getattr(m, block_name("vehicle", spec.name))
+        charge = np.zeros(n)
+        discharge = np.zeros(n)
+        soc = np.full(n, np.nan)
+        plugged = np.zeros(n, dtype=bool)
+        ct, dt, sk = _vehicle_steps(built, outcome, b)
+        np.add.at(charge, ct, _read(built, outcome, (b.name, "charge"), None))
+        np.add.at(discharge, dt, _read(built, outcome, (b.name, "discharge"), None))
+        for w in b.windows:
+            plugged[w.steps] = True
+        soc[sk] = _read(built, outcome, (b.name, "soc"), None)
+        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(charge), 0.0)
+        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(discharge), 0.0)
+        data[f"{spec.name}_soc_kwh"] = soc
+        data[f"{spec.name}_plugged"] = plugged
+    return pd.DataFrame(data, index=sc.grid.index)
+
+
+def model_cost_terms(built: BuiltModel, outcome: SolveOutcome) -> dict[tuple[str, str], float]:
+    """Value of every (component, term) cost expression at the solution, except the grid terms of
+    :data:`RECOMPUTED_FROM_SCHEDULE`.
+
+    Each term is compiled into ``const + coef @ x[cols]``. A persistent model (``built.extra["persistent"]``,
+    set by :mod:`planner.solve.persistent`) keeps the forms of terms without mutable parameters for the next solve; a term
+    whose expression holds mutable parameters (which it changes between solves) is compiled on every call.
+    """
+    cache = _cache(built, outcome)
+    forms = cache.setdefault("cost_forms", {})
+    x = outcome.col_values
+    assert x is not None
+    out: dict[tuple[str, str], float] = {}
+    for key, expr in built.cost_terms().items():
+        if key in RECOMPUTED_FROM_SCHEDULE:
+            continue
+        form = forms.get(key)
+        if form is None:
+            form = _linear_form(expr, outcome.var_map)
+            if built.extra.get("persistent") and not _has_params(expr):
+                forms[key] = form
+        const, cols, coefs, fixed = form
+        out[key] = float(const + coefs @ np.where(cols >= 0, x[np.maximum(cols, 0)], fixed))
+    return out
+
+
+def _linear_form(expr: Any, var_map: dict[int, int]) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """``expr`` as ``(constant, columns, coefficients, values of non-columns)`` at current parameters."""
+    if not hasattr(expr, "is_expression_type") or isinstance(expr, int | float):
+        return float(pyo.value(expr)), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    found: dict[int, Any] = {}
+    visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(found, None))
+    repn = visitor.walk_expression(expr)
+    if repn.nonlinear is not None:
+        msg = "cost term is not linear"
+        raise ValueError(msg)
+    vids = list(repn.linear)
+    cols = np.fromiter((var_map.get(v, -1) for v in vids), dtype=np.int64, count=len(vids))
+    coefs = np.fromiter((float(repn.linear[v]) for v in vids), dtype=float, count=len(vids))
+    fixed = np.array([0.0 if c >= 0 or found[v].value is None else float(found[v].value)
+                      for c, v in zip(cols, vids, strict=True)], dtype=float)
+    return (float(repn.constant) if repn.constant else 0.0), cols, coefs, fixed
+
+
+def _has_params(expr: Any) -> bool:
+    if not hasattr(expr, "is_expression_type"):
+        return False
+    return any(True for _ in identify_mutable_parameters(expr))
+
+
+def shortfalls_from_schedule(built: BuiltModel, schedule: pd.DataFrame, outcome: SolveOutcome) -> list[dict[str, Any]]:
+    """Departure targets (met or not), battery end floors and unserved energy."""
+    sc = built.scenario
+    m = built.model
+    out: list[dict[str, Any]] = []
+    for spec in sc.vehicles:
+        b = getattr(m, block_name("vehicle", spec.name))
+        for s, w in enumerate(b.windows):
+            soc = outcome.value(b.soc_kwh[s, w.last_boundary])
+            short = max(0.0, w.target_kwh - soc)
+            session = spec.sessions[s] if s < len(spec.sessions) else None
+            out.append(
+                {
+                    "asset": spec.name,
+                    "kind": "vehicle_session",
+                    "session": s,
+                    "arrive": session.arrive.tz_convert(sc.grid.timezone) if session else None,
+                    "depart": session.depart.tz_convert(sc.grid.timezone) if session else None,
+                    "departs_in_horizon": w.departs_in_horizon,
+                    "target_kwh": float(w.target_kwh),
+                    "requested_kwh": float(session.depart_soc_min_kwh) if session else float("nan"),
+                    "soc_kwh": float(soc),
+                    "shortfall_kwh": float(short if short > 1e-6 else 0.0),
+                }
+            )
+    for spec in sc.batteries:
+        b = getattr(m, block_name("battery", spec.name))
+        soc_end = outcome.value(b.soc_kwh[sc.steps])
+        short = max(0.0, spec.end_soc_min_kwh - soc_end)
+        out.append(
+            {
+                "asset": spec.name,
+                "kind": "battery_end_floor",
+                "target_kwh": float(spec.end_soc_min_kwh),
+                "soc_kwh": float(soc_end),
+                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
+            }
+        )
+    unserved = float(schedule["unserved_load_kw"].sum() * sc.step_hours)
+    if unserved > 1e-6:
+        out.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(sc.load_kw.sum() * sc.step_hours),
+                    "soc_kwh": float("nan"), "shortfall_kwh": unserved})
+    return out
+
+
+def plan_from_solution(built: BuiltModel, outcome: SolveOutcome) -> Plan:
+    """Assemble the :class:`Plan` of a solved model (status ``optimal`` or ``time_limit``)."""
+    schedule = schedule_from_solution(built, outcome)
+    terms = model_cost_terms(built, outcome)
+    costs = compute_costs(built.scenario, schedule, terms)
+    kpis = compute_kpis(built.scenario, schedule)
+    shortfalls = shortfalls_from_schedule(built, schedule, outcome)
+    return Plan(
+        scenario_name=built.scenario.name,
+        currency=built.scenario.currency,
+        schedule=schedule,
+        costs=costs,
+        status=outcome.status,
+        shortfalls=shortfalls,
+        kpis=kpis,
+        solver={
+            "method": outcome.method,
+            "objective": outcome.objective,
+            "bound": outcome.bound,
+            "gap": outcome.gap,
+            "nodes": outcome.nodes,
+            "binaries": outcome.binaries,
+            "message": outcome.message,
+        },
+        notes=list(built.scenario.notes),
+    )
