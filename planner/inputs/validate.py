@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner.domain.names import model_name
 from planner.errors import Issue
 from planner.inputs.magnitudes import load_issues, penalty_issues, step_price_issues
-from planner.model.components.base import model_name
 
 if TYPE_CHECKING:
     from planner.inputs.scenario import Scenario

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from planner.domain.sessions import kept_windows
 from planner.inputs.scenario import Scenario
 from planner.model.components.base import BuildOptions, Contribution
 from planner.model.components.battery import add_battery
@@ -32,7 +33,7 @@ from planner.model.components.end_value import add_end_value
 from planner.model.components.grid import add_grid
 from planner.model.components.load import add_load
 from planner.model.components.solar import add_solar
-from planner.model.components.vehicle import add_vehicle, session_window
+from planner.model.components.vehicle import add_vehicle
 
 WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
     "throughput": add_throughput_wear,
@@ -95,11 +96,8 @@ def flow_bounds_kw(scenario: Scenario) -> tuple[list[float], list[float]]:
         charge += b.charge_max_kw
         discharge += b.discharge_max_kw
     for v in (vehicle_for_build(scenario, x) for x in scenario.vehicles):
-        covers = [session_window(scenario.grid, s).fraction for s in v.sessions]
-        for j, s in enumerate(v.sessions):
-            frac = covers[j]
-            if j + 1 < len(covers):  # a step shared with the next session is the next session's (vehicle.py)
-                frac = np.where(covers[j + 1] > 0, 0.0, frac)
+        for j, w in kept_windows(scenario.grid, v.sessions):  # step ownership: planner.domain.sessions
+            s, frac = v.sessions[j], w.fraction
             charge += v.charge_max_kw * frac
             if v.v2g and s.arrive_soc_kwh >= v.soc_min_kwh:  # a car arriving below its reserve cannot discharge
                 discharge += v.discharge_max_kw * frac

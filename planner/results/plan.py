@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.domain.names import wear_block_name
 from planner.inputs.scenario import Scenario
-from planner.model.components.base import wear_block_name
 
 COST_ORDER = (
     "import_cost",

@@ -29,18 +29,13 @@ import numpy as np
 import pandas as pd
 
 from planner.domain.end_value import end_value_costs
+from planner.domain.names import wear_block_name
+from planner.domain.sessions import session_target
 from planner.inputs.scenario import Scenario
-from planner.model.components.base import wear_block_name
 from planner.model.components.charger import PHASES, session_limits
 from planner.results.plan import Plan, compute_costs, compute_kpis
 
 TOL_KWH = 1e-9
-
-
-def _session_target(grid, session) -> tuple[float, int, int, bool]:
-    from planner.verify import _session_target as target
-
-    return target(grid, session)
 
 
 def _charge_vehicle(
@@ -65,7 +60,7 @@ def _charge_vehicle(
         if j + 1 < len(v.sessions):  # a step shared with the next session belongs to the next session
             nxt = v.sessions[j + 1]
             frac = np.where(grid.coverage(nxt.arrive, nxt.depart) > 0, 0.0, frac)
-        target, first, last, inside = _session_target(grid, s)
+        target, first, last, inside = session_target(grid, s)
         level = s.arrive_soc_kwh
         ceiling = max(v.soc_max_kwh, s.arrive_soc_kwh)
         goal = min(s.depart_soc_min_kwh, v.soc_max_kwh)

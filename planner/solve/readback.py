@@ -11,8 +11,8 @@ from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import VarRecorder
 
+from planner.domain.names import asset_block_name
 from planner.model.build import BuiltModel
-from planner.model.components.battery import block_name
 from planner.results.plan import Plan, compute_costs, compute_kpis
 from planner.solve.milp import SolveOutcome
 
@@ -115,12 +115,12 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
         "grid_export_kw": np.maximum(exp, 0.0),
     }
     for spec in sc.batteries:
-        b = getattr(m, block_name("battery", spec.name))
+        b = getattr(m, asset_block_name("battery", spec.name))
         data[f"{spec.name}_charge_kw"] = np.maximum(_clean(_values(built, outcome, b.charge_kw, steps)), 0.0)
         data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(_values(built, outcome, b.discharge_kw, steps)), 0.0)
         data[f"{spec.name}_soc_kwh"] = _values(built, outcome, b.soc_kwh, list(range(1, n + 1)))
     for spec in sc.vehicles:
-        b = getattr(m, block_name("vehicle", spec.name))
+        b = getattr(m, asset_block_name("vehicle", spec.name))
         charge = np.zeros(n)
         discharge = np.zeros(n)
         soc = np.full(n, np.nan)
@@ -194,7 +194,7 @@ def shortfalls_from_schedule(built: BuiltModel, schedule: pd.DataFrame, outcome:
     m = built.model
     out: list[dict[str, Any]] = []
     for spec in sc.vehicles:
-        b = getattr(m, block_name("vehicle", spec.name))
+        b = getattr(m, asset_block_name("vehicle", spec.name))
         for s, w in enumerate(b.windows):
             soc = outcome.value(b.soc_kwh[s, w.last_boundary])
             short = max(0.0, w.target_kwh - soc)
@@ -214,7 +214,7 @@ def shortfalls_from_schedule(built: BuiltModel, schedule: pd.DataFrame, outcome:
                 }
             )
     for spec in sc.batteries:
-        b = getattr(m, block_name("battery", spec.name))
+        b = getattr(m, asset_block_name("battery", spec.name))
         soc_end = outcome.value(b.soc_kwh[sc.steps])
         short = max(0.0, spec.end_soc_min_kwh - soc_end)
         out.append(

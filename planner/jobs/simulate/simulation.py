@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from planner.domain.end_value import end_value_costs, end_value_rate_per_kwh
+from planner.domain.names import wear_block_name
+from planner.domain.sessions import session_target
 from planner.errors import PlannerError, ScenarioError
 from planner.inputs.scenario import Scenario, SessionSpec, VehicleSpec
 from planner.inputs.tariffs.scheme import TariffSpec
@@ -44,10 +46,9 @@ from planner.jobs.simulate.controller import (
     planned_soc_before,
     split_net,
 )
-from planner.model.components.base import wear_block_name
 from planner.results.plan import Plan, compute_costs, compute_kpis
 from planner.timegrid import TimeGrid
-from planner.verify import _session_target, verify
+from planner.verify import verify
 
 TOL_KWH = 1e-9
 
@@ -616,7 +617,7 @@ def _plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
         penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
         total_short = 0.0
         for j, s in enumerate(v.sessions):
-            target, first, last, inside = _session_target(grid, s)
+            target, first, last, inside = session_target(grid, s)
             traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * c[first:last] * h - d[first:last] * h / v.eta_discharge)
             trajectories.append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
             final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.domain.sessions import session_target
 from planner.errors import ScenarioError
 from planner.inputs.scenario import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.simulation import Decision
-from planner.verify import _session_target
 
 
 def _session_profile(
@@ -64,7 +64,7 @@ def _session_profile(
             target = min(s.depart_soc_min_kwh, v.soc_max_kwh)
             ranked = steps
         else:
-            target = min(_session_target(grid, s)[0], v.soc_max_kwh)
+            target = min(session_target(grid, s)[0], v.soc_max_kwh)
             ranked = steps[np.lexsort((steps, price[steps]))]
         need_kwh = max(0.0, target - s.arrive_soc_kwh)  # into the battery
         room_kwh = max(0.0, v.soc_max_kwh - s.arrive_soc_kwh)

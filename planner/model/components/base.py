@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from planner.domain.names import wear_block_name
+
 
 @dataclass
 class StoragePort:
@@ -101,25 +103,6 @@ class BuildOptions:
 def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:
     """Indices where ``values > tol``."""
     return [int(k) for k in np.flatnonzero(values > tol)]
-
-
-def model_name(name: str) -> str:
-    """An asset name as it appears in model component names: every non-alphanumeric character becomes ``_``.
-
-    This is the only place the model spells an asset name. Two assets whose names map to the same model
-    name are an input error (:func:`planner.inputs.validate.validate_scenario` reports both).
-    """
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
-
-
-def asset_block_name(kind: str, name: str) -> str:
-    """Model block name of an asset: ``<kind>_<model name>`` (``kind``: ``"battery"`` or ``"vehicle"``)."""
-    return f"{kind}_{model_name(name)}"
-
-
-def wear_block_name(kind: str, name: str) -> str:
-    """Model block name of an asset's wear model: ``wear_<kind>_<model name>``."""
-    return f"wear_{kind}_{model_name(name)}"
 
 
 def add_wear_block(m: Any, port: StoragePort) -> tuple[Any, Contribution]:

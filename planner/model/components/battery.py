@@ -23,12 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.model.components.base import BuildOptions, Contribution, StoragePort, asset_block_name
-
-
-def block_name(kind: str, name: str) -> str:
-    """Pyomo block name of an asset (see :func:`planner.model.components.base.asset_block_name`)."""
-    return asset_block_name(kind, name)
+from planner.domain.names import asset_block_name
+from planner.model.components.base import BuildOptions, Contribution, StoragePort
 
 
 def direction_binary_steps(scenario) -> list[int]:
@@ -51,7 +47,7 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     n = scenario.steps
     h = scenario.step_hours
     b = pyo.Block()
-    bname = block_name("battery", spec.name)
+    bname = asset_block_name("battery", spec.name)
     m.add_component(bname, b)
     steps = list(range(n))
     bounds = list(range(n + 1))

@@ -36,13 +36,14 @@ explores mirror images.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.model.components.base import BuildOptions, Contribution, asset_block_name
+from planner.domain.names import asset_block_name
+from planner.domain.sessions import kept_windows
+from planner.model.components.base import BuildOptions, Contribution
 
 if TYPE_CHECKING:  # pyomo is imported where a model is built, so the limits work without it (fail-safe plan)
     import pyomo.environ as pyo
@@ -122,22 +123,8 @@ def vehicle_for_build(scenario, vehicle):
     )
 
 
-def _kept_sessions(grid, sessions: Iterable) -> list[int]:
-    """Indices of the sessions the vehicle block keeps (those touching the horizon), in block order."""
-    n = grid.steps
-    kept = []
-    for j, s in enumerate(sessions):
-        frac = grid.coverage(s.arrive, s.depart)
-        a_pos, d_pos = grid.position(s.arrive), grid.position(s.depart)
-        first = int(min(max(math.floor(a_pos + 1e-9), 0), n))
-        last = int(min(max(math.ceil(d_pos - 1e-9), first), n))
-        if last > first or np.any(frac > 0):
-            kept.append(j)
-    return kept
-
-
 def _vehicle_block_name(name: str) -> str:
-    """``vehicle_<name>`` as :func:`planner.model.components.battery.block_name` spells it."""
+    """``vehicle_<name>`` as :func:`planner.domain.names.asset_block_name` spells it."""
     return asset_block_name("vehicle", name)
 
 
@@ -176,7 +163,7 @@ def add_chargers(m: pyo.ConcreteModel, scenario, options: BuildOptions) -> Contr
             continue
         built = vehicle_for_build(scenario, spec)
         lims = session_limits(scenario, spec)
-        kept = _kept_sessions(scenario.grid, spec.sessions)
+        kept = [j for j, _ in kept_windows(scenario.grid, spec.sessions)]
         weighted: list[tuple[int, object]] = []
         for s_block, j in enumerate(kept):
             lim = lims[j]

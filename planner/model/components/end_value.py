@@ -15,7 +15,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.domain.end_value import end_value_rate_per_kwh
-from planner.model.components.base import Contribution, StoragePort, model_name
+from planner.domain.names import model_name
+from planner.model.components.base import Contribution, StoragePort
 
 
 def end_value_block_name(kind: str, name: str) -> str:

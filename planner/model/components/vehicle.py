@@ -26,79 +26,20 @@ where it matters (a minimum charging power or V2G), and in the ``fractional`` di
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
-
-import numpy as np
 import pyomo.environ as pyo
 
+from planner.domain.names import asset_block_name
+from planner.domain.sessions import kept_windows
 from planner.model.components.base import BuildOptions, Contribution, StoragePort
-from planner.model.components.battery import block_name
-
-
-@dataclass(frozen=True)
-class SessionWindow:
-    """Where a session sits on the grid.
-
-    Attributes
-    ----------
-    steps : list of int
-        Steps with a positive covered fraction.
-    fraction : numpy.ndarray
-        Covered fraction of every step of the horizon (0 outside the session).
-    first_boundary, last_boundary : int
-        Boundaries ``a`` and ``d`` of the module docstring.
-    target_kwh : float
-        Effective departure target [kWh] at ``last_boundary`` (pro-rated when departing after the horizon).
-    departs_in_horizon : bool
-        Whether the departure lies inside the horizon.
-    start_soc_kwh : float
-        SoC at ``first_boundary`` [kWh].
-    """
-
-    steps: list[int]
-    fraction: np.ndarray
-    first_boundary: int
-    last_boundary: int
-    target_kwh: float
-    departs_in_horizon: bool
-    start_soc_kwh: float
-
-
-def session_window(grid, session) -> SessionWindow:
-    """Place ``session`` on ``grid`` (see :class:`SessionWindow`)."""
-    n = grid.steps
-    frac = grid.coverage(session.arrive, session.depart)
-    steps = [int(t) for t in np.flatnonzero(frac > 0)]
-    a_pos = grid.position(session.arrive)
-    d_pos = grid.position(session.depart)
-    first = int(min(max(math.floor(a_pos + 1e-9), 0), n))
-    last = int(min(max(math.ceil(d_pos - 1e-9), first), n))
-    departs_inside = d_pos <= n + 1e-9
-    target = session.depart_soc_min_kwh
-    if not departs_inside:
-        start_pos = max(a_pos, 0.0)
-        ratio = (n - start_pos) / (d_pos - start_pos) if d_pos > start_pos else 1.0
-        target = session.arrive_soc_kwh + (target - session.arrive_soc_kwh) * ratio
-    return SessionWindow(steps, frac, first, last, float(target), departs_inside, session.arrive_soc_kwh)
 
 
 def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> Contribution:
     """Add block ``vehicle_<name>`` and return its contribution (equations in the module docstring)."""
     h = scenario.step_hours
     b = pyo.Block()
-    bname = block_name("vehicle", spec.name)
+    bname = asset_block_name("vehicle", spec.name)
     m.add_component(bname, b)
-    windows = [session_window(scenario.grid, s) for s in spec.sessions]
-    windows = [w for w in windows if w.last_boundary > w.first_boundary or w.steps]
-    for s in range(len(windows) - 1):  # a step shared with the next session belongs to the next session
-        later = windows[s + 1].fraction > 0
-        if any(later[t] for t in windows[s].steps):
-            windows[s] = replace(
-                windows[s],
-                steps=[t for t in windows[s].steps if not later[t]],
-                fraction=np.where(later, 0.0, windows[s].fraction),
-            )
+    windows = [w for _, w in kept_windows(scenario.grid, spec.sessions)]  # planner.domain.sessions
     b.windows = windows  # plain attribute for results and verification
     power_idx = [(s, t) for s, w in enumerate(windows) for t in w.steps]
     soc_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary + 1)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,12 +18,10 @@ from planner.results.plot.style import (
     storages,
 )
 
-if TYPE_CHECKING:
-    from planner.jobs.compare import ComparisonResult
 
-
-def plot_monthly(comparison: ComparisonResult, path: str | Path) -> Path:
-    """Net cost per month [currency]: one panel per strategy, one bar per tariff and month (categorical
+def plot_monthly(comparison: Any, path: str | Path) -> Path:
+    """``comparison`` is a :class:`planner.jobs.compare.ComparisonResult` (its ``monthly_net_cost()``,
+    ``results``, ``table`` and ``currency``). Net cost per month [currency]: one panel per strategy, one bar per tariff and month (categorical
     months, so a short run is a few bars, not points on a long date axis)."""
     plt = pyplot()
     monthly = comparison.monthly_net_cost()
@@ -54,7 +52,7 @@ def plot_monthly(comparison: ComparisonResult, path: str | Path) -> Path:
     return Path(path)
 
 
-def plot_week(comparison: ComparisonResult, path: str | Path) -> Path:
+def plot_week(comparison: Any, path: str | Path) -> Path:
     """The week (or the whole run, if shorter) whose net cost is closest to the median week, for the
     cheapest run: prices, power flows in the plan plot's sign convention, and each storage's SoC."""
     plt = pyplot()
