@@ -23,7 +23,7 @@ _WHERE = {
     "ScenarioError": "planner.errors",
     "SolverError": "planner.errors",
     "Plan": "planner.results.plan",
-    "Scenario": "planner.inputs.scenario",
+    "Scenario": "planner.inputs.specs",
     "load_scenario": "planner.inputs.scenario",
     "scenario_from_dict": "planner.inputs.scenario",
     "simulate": "planner.jobs.simulate.simulation",
@@ -56,7 +56,8 @@ from planner.verify import VerificationError, verify  # noqa: E402
 if TYPE_CHECKING:
     from planner.api import plan
     from planner.errors import Issue, PlannerError, ScenarioError, SolverError
-    from planner.inputs.scenario import Scenario, load_scenario, scenario_from_dict
+    from planner.inputs.scenario import load_scenario, scenario_from_dict
+    from planner.inputs.specs import Scenario
     from planner.jobs.batch import load_site_plan, read_schedules, run_batch
     from planner.jobs.compare import compare_tariffs
     from planner.jobs.simulate.simulation import simulate

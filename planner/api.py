@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import Issue, PlannerError, ScenarioError, SolverError
-from planner.inputs.scenario import Scenario, load_scenario
+from planner.inputs.scenario import load_scenario
+from planner.inputs.specs import Scenario
 from planner.inputs.validate import degraded_notes
 from planner.model.build import build_model
 from planner.model.components.base import BuildOptions

@@ -165,8 +165,8 @@ def test_cheapest_hours_picks_the_cheapest_plugged_steps():
     """Prices 0.30, 0.10, 0.20, 0.40 over four hourly steps; the car needs 2 x 7.36 kWh = two full steps:
     it charges in steps 1 and 2 (the two cheapest), never in 0 or 3."""
     scenario = load_scenario(ROOT / "data" / "examples" / "leaf-no-v2g.toml")
-    from planner.inputs.scenario import SessionSpec
-    from planner.inputs.tariffs.scheme import TariffSpec
+    from planner.inputs.specs import SessionSpec
+    from planner.inputs.tariffs.spec import TariffSpec
     from planner.timegrid import TimeGrid
 
     grid = TimeGrid(pd.Timestamp("2023-01-16T00:00Z"), 60, 4, "Europe/London")

@@ -11,7 +11,7 @@ SAVE_SUFFIXES = (".csv", ".parquet", ".json")
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def read_scenario_arg(name: str):  # noqa: ANN201 - a planner.inputs.scenario.Scenario
+def read_scenario_arg(name: str):  # noqa: ANN201 - a planner.inputs.specs.Scenario
     """The scenario named on the command line: a TOML file, or ``-`` for TOML on stdin (CSV paths in it
     resolve against the working directory)."""
     from planner.inputs.scenario import load_scenario, scenario_from_toml

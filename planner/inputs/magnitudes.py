@@ -15,7 +15,7 @@ import numpy as np
 from planner.errors import Issue
 
 if TYPE_CHECKING:
-    from planner.inputs.scenario import Scenario
+    from planner.inputs.specs import Scenario
 
 MAX_SHORTFALL_PENALTY_PER_KWH = 1e6
 """Largest accepted shortfall penalty [currency/kWh]. The default (10 per kWh) already outweighs any energy

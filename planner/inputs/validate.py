@@ -1,4 +1,4 @@
-"""Cross-field checks of a :class:`~planner.inputs.scenario.Scenario`, run before any model is built.
+"""Cross-field checks of a :class:`~planner.inputs.specs.Scenario`, run before any model is built.
 
 :func:`check_scenario` returns every problem as an :class:`~planner.errors.Issue` (field, value, what was
 expected); the caller raises one :class:`~planner.errors.ScenarioError` listing them all. Besides ranges
@@ -30,7 +30,7 @@ from planner.errors import Issue
 from planner.inputs.magnitudes import load_issues, penalty_issues, step_price_issues
 
 if TYPE_CHECKING:
-    from planner.inputs.scenario import Scenario
+    from planner.inputs.specs import Scenario
 
 MAX_ASSET_POWER_KW = 1000.0
 """Largest plausible power of one battery inverter or vehicle charger [kW]; more looks like W given as kW."""
@@ -45,7 +45,7 @@ MAX_ISSUES_PER_SERIES = 5
 
 
 def _max_price_per_kwh() -> float:
-    from planner.inputs.tariffs.scheme import MAX_PRICE_PER_KWH
+    from planner.inputs.tariffs.series import MAX_PRICE_PER_KWH
 
     return float(MAX_PRICE_PER_KWH)
 

@@ -245,7 +245,8 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     import tomllib
 
     from planner.inputs.paths import resolve_data_path
-    from planner.inputs.scenario import load_scenario, read_profile, read_series_csv
+    from planner.inputs.scenario import load_scenario, read_profile
+    from planner.inputs.series_csv import read_series_csv
     from planner.jobs.simulate.simulation import TripSession
     from planner.timegrid import TimeGrid
 

@@ -19,7 +19,7 @@ from collections import deque
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.scenario import Scenario
+from planner.inputs.specs import Scenario
 from planner.results.plan import Plan
 from planner.solve.persistent import PlanSession, same_shape
 

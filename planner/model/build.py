@@ -21,7 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from planner.domain.sessions import kept_windows
-from planner.inputs.scenario import Scenario
+from planner.inputs.specs import Scenario
 from planner.model.components.base import BuildOptions, Contribution
 from planner.model.components.battery import add_battery
 from planner.model.components.charger import add_chargers, vehicle_for_build

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.domain.names import wear_block_name
-from planner.inputs.scenario import Scenario
+from planner.inputs.specs import Scenario
 
 COST_ORDER = (
     "import_cost",

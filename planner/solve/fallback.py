@@ -31,7 +31,7 @@ import pandas as pd
 from planner.domain.end_value import end_value_costs
 from planner.domain.names import wear_block_name
 from planner.domain.sessions import session_target
-from planner.inputs.scenario import Scenario
+from planner.inputs.specs import Scenario
 from planner.model.components.charger import PHASES, session_limits
 from planner.results.plan import Plan, compute_costs, compute_kpis
 

@@ -35,7 +35,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.domain.end_value import end_value_rate_per_kwh
-from planner.inputs.scenario import Scenario
+from planner.inputs.specs import Scenario
 from planner.model.build import BuiltModel, build_model, flow_bounds_kw
 from planner.model.components.base import BuildOptions
 from planner.model.standard_form import compile_model

@@ -19,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "planner"
 LAYERS = [
-    ("planner.errors", "planner.timegrid", "planner._version", "planner.extras"),
+    ("planner.errors", "planner._version"),
+    ("planner.timegrid", "planner.extras"),
     ("planner.domain",),
     ("planner.inputs",),
     ("planner.model", "planner.results", "planner.verify"),

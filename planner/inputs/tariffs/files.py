@@ -16,10 +16,10 @@ import numpy as np
 from planner.errors import Issue, PlannerError, ScenarioError
 from planner.inputs.paths import data_dir, resolve_data_path
 from planner.inputs.tariffs.rules import (
-    _DAY_GROUPS,
-    _DAY_NAMES,
-    _MINUTES_PER_DAY,
-    _MONTH_NAMES,
+    DAY_GROUPS,
+    DAY_NAMES,
+    MINUTES_PER_DAY,
+    MONTH_NAMES,
     DemandRule,
     FlatRule,
     FormulaRule,
@@ -28,7 +28,7 @@ from planner.inputs.tariffs.rules import (
     SeriesRule,
     Window,
     WindowRule,
-    _hhmm,
+    hhmm,
 )
 from planner.inputs.tariffs.series import MAX_PRICE_PER_KWH
 from planner.timegrid import check_timezone
@@ -41,7 +41,7 @@ MAX_STANDING_CHARGE_PER_DAY = 20.0
 # ---- loading and validation ---------------------------------------------------------------------------
 
 
-class _Problems:
+class Problems:
     """Collects issues while a file is checked."""
 
     def __init__(self) -> None:
@@ -112,7 +112,7 @@ class _Problems:
         return value
 
 
-def _parse_time(value: object, field: str, problems: _Problems, allow_24: bool) -> int | None:
+def parse_time(value: object, field: str, problems: Problems, allow_24: bool) -> int | None:
     if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
         problems.add(field, value, "a wall-clock time 'HH:MM'")
         return None
@@ -122,28 +122,28 @@ def _parse_time(value: object, field: str, problems: _Problems, allow_24: bool) 
         problems.add(field, value, "a wall-clock time 'HH:MM'")
         return None
     total = hours * 60 + minutes
-    limit = _MINUTES_PER_DAY if allow_24 else _MINUTES_PER_DAY - 1
+    limit = MINUTES_PER_DAY if allow_24 else MINUTES_PER_DAY - 1
     if minutes >= 60 or total > limit:
         problems.add(field, value, "a time from 00:00 to " + ("24:00" if allow_24 else "23:59"))
         return None
     return total
 
 
-def _parse_days(value: object, field: str, problems: _Problems) -> frozenset[int]:
+def parse_days(value: object, field: str, problems: Problems) -> frozenset[int]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         problems.add(field, value, "a list of day names (mon..sun, weekday, weekend, all)")
-        return _DAY_GROUPS["all"]
+        return DAY_GROUPS["all"]
     days: set[int] = set()
     for item in items:
-        if not isinstance(item, str) or item.lower() not in _DAY_GROUPS:
+        if not isinstance(item, str) or item.lower() not in DAY_GROUPS:
             problems.add(field, item, "a day name (mon..sun, weekday, weekend, all)")
             continue
-        days |= _DAY_GROUPS[item.lower()]
+        days |= DAY_GROUPS[item.lower()]
     return frozenset(days)
 
 
-def _parse_months(value: object, field: str, problems: _Problems) -> frozenset[int]:
+def parse_months(value: object, field: str, problems: Problems) -> frozenset[int]:
     if not isinstance(value, list) or not value:
         problems.add(field, value, "a list of month numbers 1..12")
         return frozenset(range(1, 13))
@@ -156,7 +156,7 @@ def _parse_months(value: object, field: str, problems: _Problems) -> frozenset[i
     return frozenset(months)
 
 
-def _parse_window(table: object, field: str, problems: _Problems, value_key: str) -> Window | None:
+def parse_window(table: object, field: str, problems: Problems, value_key: str) -> Window | None:
     if not isinstance(table, dict):
         problems.add(field, table, "a table with start, end and " + value_key)
         return None
@@ -164,23 +164,23 @@ def _parse_window(table: object, field: str, problems: _Problems, value_key: str
         table, field, {"start", "end", value_key, "days", "months"}, {"start", "end", value_key}
     )
     start = (
-        _parse_time(table.get("start"), f"{field}.start", problems, allow_24=False)
+        parse_time(table.get("start"), f"{field}.start", problems, allow_24=False)
         if "start" in table
         else None
     )
     end = (
-        _parse_time(table.get("end"), f"{field}.end", problems, allow_24=True)
+        parse_time(table.get("end"), f"{field}.end", problems, allow_24=True)
         if "end" in table
         else None
     )
     value = problems.number(table, value_key, field, price=True, required=False)
     days = (
-        _parse_days(table["days"], f"{field}.days", problems)
+        parse_days(table["days"], f"{field}.days", problems)
         if "days" in table
-        else _DAY_GROUPS["all"]
+        else DAY_GROUPS["all"]
     )
     months = (
-        _parse_months(table["months"], f"{field}.months", problems)
+        parse_months(table["months"], f"{field}.months", problems)
         if "months" in table
         else frozenset(range(1, 13))
     )
@@ -196,9 +196,9 @@ def _parse_window(table: object, field: str, problems: _Problems, value_key: str
     return Window(start, end, value, days, months, field)
 
 
-def _check_coverage(windows: list[Window], field: str, problems: _Problems, complete: bool) -> None:
+def check_coverage(windows: list[Window], field: str, problems: Problems, complete: bool) -> None:
     """Every minute of every (month, weekday) covered by exactly one window (or at most one if not complete)."""
-    count = np.zeros((12, 7, _MINUTES_PER_DAY), dtype=np.int16)
+    count = np.zeros((12, 7, MINUTES_PER_DAY), dtype=np.int16)
     for window in windows:
         mask = window.minute_mask()
         for month in window.months:
@@ -211,9 +211,9 @@ def _check_coverage(windows: list[Window], field: str, problems: _Problems, comp
             continue
         month, day, minute = (int(i) for i in np.argwhere(bad)[0])
         run_end = minute
-        while run_end < _MINUTES_PER_DAY and bad[month, day, run_end]:
+        while run_end < MINUTES_PER_DAY and bad[month, day, run_end]:
             run_end += 1
-        where = f"{_hhmm(minute)}-{_hhmm(run_end)} on {_DAY_NAMES[day]} in {_MONTH_NAMES[month]}"
+        where = f"{hhmm(minute)}-{hhmm(run_end)} on {DAY_NAMES[day]} in {MONTH_NAMES[month]}"
         if what == "overlapping":
             names = [
                 w.label
@@ -227,8 +227,8 @@ def _check_coverage(windows: list[Window], field: str, problems: _Problems, comp
             )
 
 
-def _series_file(
-    value: object, field: str, base_dir: Path, problems: _Problems, must_exist: bool = True
+def series_file(
+    value: object, field: str, base_dir: Path, problems: Problems, must_exist: bool = True
 ) -> Path | None:
     if not isinstance(value, str) or not value:
         problems.add(field, value, "a CSV file name")
@@ -240,8 +240,8 @@ def _series_file(
     return path
 
 
-def _unit_is_mwh(
-    table: dict, key: str, column: str | None, field: str, problems: _Problems
+def unit_is_mwh(
+    table: dict, key: str, column: str | None, field: str, problems: Problems
 ) -> bool:
     if key in table:
         unit = table[key]
@@ -252,8 +252,8 @@ def _unit_is_mwh(
     return bool(column and column.endswith("_per_mwh"))
 
 
-def _parse_rule(
-    table: object, field: str, problems: _Problems, series_dir: Path
+def parse_rule(
+    table: object, field: str, problems: Problems, series_dir: Path
 ) -> PriceRule | None:
     if not isinstance(table, dict):
         problems.add(field, table, "a table")
@@ -277,12 +277,12 @@ def _parse_rule(
             problems.add(f"{field}.window", raw, "a list of [[window]] tables")
             return None
         windows = [
-            _parse_window(item, f"{field}.window[{i}]", problems, "price_per_kwh")
+            parse_window(item, f"{field}.window[{i}]", problems, "price_per_kwh")
             for i, item in enumerate(raw)
         ]
         good = [w for w in windows if w is not None]
         if len(good) == len(windows):
-            _check_coverage(good, f"{field}.window", problems, complete=True)
+            check_coverage(good, f"{field}.window", problems, complete=True)
         return WindowRule(tuple(good))
     if kind == "series":
         sub = table["series"]
@@ -292,12 +292,12 @@ def _parse_rule(
             return None
         problems.keys(sub, sfield, {"file", "column", "unit"}, {"file"})
         path = (
-            _series_file(sub.get("file"), f"{sfield}.file", series_dir, problems, must_exist=False)
+            series_file(sub.get("file"), f"{sfield}.file", series_dir, problems, must_exist=False)
             if "file" in sub
             else None
         )
         column = problems.string(sub, "column", sfield, required=False)
-        per_mwh = _unit_is_mwh(sub, "unit", column, sfield, problems)
+        per_mwh = unit_is_mwh(sub, "unit", column, sfield, problems)
         return None if path is None else SeriesRule(path, column, per_mwh)
     sub = table["formula"]
     ffield = f"{field}.formula"
@@ -323,7 +323,7 @@ def _parse_rule(
         {"wholesale_file", "wholesale_currency", "fx_rate", "multiplier"},
     )
     path = (
-        _series_file(
+        series_file(
             sub.get("wholesale_file"),
             f"{ffield}.wholesale_file",
             series_dir,
@@ -334,7 +334,7 @@ def _parse_rule(
         else None
     )
     column = problems.string(sub, "wholesale_column", ffield, required=False)
-    per_mwh = _unit_is_mwh(sub, "wholesale_unit", column, ffield, problems)
+    per_mwh = unit_is_mwh(sub, "wholesale_unit", column, ffield, problems)
     currency = problems.string(sub, "wholesale_currency", ffield)
     fx = problems.number(sub, "fx_rate", ffield, minimum=0.0)
     multiplier = problems.number(sub, "multiplier", ffield)
@@ -349,11 +349,11 @@ def _parse_rule(
             problems.add(f"{ffield}.adder_window", raw, "a list of [[adder_window]] tables")
         else:
             parsed = [
-                _parse_window(item, f"{ffield}.adder_window[{i}]", problems, "adder_per_kwh")
+                parse_window(item, f"{ffield}.adder_window[{i}]", problems, "adder_per_kwh")
                 for i, item in enumerate(raw)
             ]
             adder_windows = [w for w in parsed if w is not None]
-            _check_coverage(adder_windows, f"{ffield}.adder_window", problems, complete=False)
+            check_coverage(adder_windows, f"{ffield}.adder_window", problems, complete=False)
     if cap is not None and floor is not None and floor > cap:
         problems.add(f"{ffield}.floor_per_kwh", floor, f"a floor not above the cap {cap:g}")
     if None in (path, currency, fx, multiplier, adder, vat):
@@ -373,7 +373,7 @@ def _parse_rule(
     )
 
 
-def _parse_demand(table: object, field: str, problems: _Problems) -> DemandRule | None:
+def parse_demand(table: object, field: str, problems: Problems) -> DemandRule | None:
     if not isinstance(table, dict):
         problems.add(field, table, "a table")
         return None
@@ -425,7 +425,7 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
             PlannerError
         ):  # no shipped series: a scheme's default series is then reported when used
             series_dir = Path(__file__).resolve().parents[2] / "_data" / "series"
-    problems = _Problems()
+    problems = Problems()
     problems.keys(
         raw,
         "",
@@ -502,15 +502,15 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
             f"currency per day (at most {MAX_STANDING_CHARGE_PER_DAY:g}; this looks like pence)",
         )
     import_rule = (
-        _parse_rule(raw["import"], "import", problems, series_dir) if "import" in raw else None
+        parse_rule(raw["import"], "import", problems, series_dir) if "import" in raw else None
     )
     export_rule = (
-        _parse_rule(raw["export"], "export", problems, series_dir) if "export" in raw else None
+        parse_rule(raw["export"], "export", problems, series_dir) if "export" in raw else None
     )
     if "import" not in raw and "export" not in raw:
         problems.add("import", "missing", "an [import] or [export] table")
     demand_rule = (
-        _parse_demand(raw["demand_charge"], "demand_charge", problems)
+        parse_demand(raw["demand_charge"], "demand_charge", problems)
         if "demand_charge" in raw
         else None
     )
@@ -539,7 +539,7 @@ def list_schemes() -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _load_path(path: str, mtime: float) -> Scheme:
+def load_path(path: str, mtime: float) -> Scheme:
     file = Path(path)
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))
@@ -568,4 +568,4 @@ def load_scheme(name_or_path: str | Path, field: str = "tariff.scheme") -> Schem
                 [Issue(field, text, f"a known scheme (one of: {', '.join(list_schemes())})")]
             )
     resolved = path.resolve()
-    return _load_path(str(resolved), resolved.stat().st_mtime)
+    return load_path(str(resolved), resolved.stat().st_mtime)

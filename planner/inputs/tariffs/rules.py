@@ -15,22 +15,22 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
-from planner.inputs.tariffs.series import _align, _resolve_series
+from planner.inputs.tariffs.series import align, resolve_series
 from planner.inputs.tariffs.spec import DemandCharge, TariffSpec
 from planner.timegrid import TimeGrid
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_GROUPS = {
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_GROUPS = {
     "all": frozenset(range(7)),
     "weekday": frozenset(range(5)),
     "weekend": frozenset({5, 6}),
-    **{name: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
+    **{name: frozenset({i}) for i, name in enumerate(DAY_NAMES)},
 }
-_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MINUTES_PER_DAY = 1440
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MINUTES_PER_DAY = 1440
 
 
-def _hhmm(minute: int) -> str:
+def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
@@ -68,12 +68,12 @@ class Window:
 
     def minute_mask(self) -> np.ndarray:
         """Boolean array over the 1440 minutes of a day: True inside the window."""
-        minute = np.arange(_MINUTES_PER_DAY)
+        minute = np.arange(MINUTES_PER_DAY)
         if self.start_minute < self.end_minute:
             return (minute >= self.start_minute) & (minute < self.end_minute)
         return (minute >= self.start_minute) | (minute < self.end_minute)
 
-    def applies(self, clock: _Clock) -> np.ndarray:
+    def applies(self, clock: Clock) -> np.ndarray:
         """Boolean per minute of ``clock``: True where this window holds."""
         day_ok = np.isin(clock.weekday, list(self.days))
         month_ok = np.isin(clock.month, list(self.months))
@@ -81,11 +81,11 @@ class Window:
 
     def describe(self) -> str:
         """``HH:MM-HH:MM`` with its day and month filters."""
-        text = f"{_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
-        if self.days != _DAY_GROUPS["all"]:
-            text += " " + ",".join(_DAY_NAMES[d] for d in sorted(self.days))
+        text = f"{hhmm(self.start_minute)}-{hhmm(self.end_minute)}"
+        if self.days != DAY_GROUPS["all"]:
+            text += " " + ",".join(DAY_NAMES[d] for d in sorted(self.days))
         if len(self.months) < 12:
-            text += " " + ",".join(_MONTH_NAMES[m - 1] for m in sorted(self.months))
+            text += " " + ",".join(MONTH_NAMES[m - 1] for m in sorted(self.months))
         return text
 
 
@@ -194,7 +194,7 @@ class DemandRule:
 
 
 @dataclass(frozen=True)
-class _Clock:
+class Clock:
     """Per-minute local wall-clock features of a grid in one time zone."""
 
     grid: TimeGrid
@@ -205,7 +205,7 @@ class _Clock:
     month: np.ndarray
 
     @classmethod
-    def of(cls, grid: TimeGrid, timezone: str) -> _Clock:
+    def of(cls, grid: TimeGrid, timezone: str) -> Clock:
         n = grid.steps * grid.step_minutes
         utc = pd.date_range(grid.start, periods=n, freq=pd.Timedelta(minutes=1))
         local = utc.tz_convert(timezone)
@@ -232,12 +232,12 @@ class _Clock:
         return per_minute.reshape(self.grid.steps, self.grid.step_minutes).any(axis=1)
 
 
-def _local_midnight(day: pd.Timestamp, timezone: str) -> pd.Timestamp:
+def local_midnight(day: pd.Timestamp, timezone: str) -> pd.Timestamp:
     naive = pd.Timestamp(day.year, day.month, day.day)
     return naive.tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
 
 
-def _minutes_between(a: pd.Timestamp, b: pd.Timestamp) -> float:
+def minutes_between(a: pd.Timestamp, b: pd.Timestamp) -> float:
     return (b - a).total_seconds() / 60.0
 
 
@@ -362,7 +362,7 @@ class Scheme:
                     )
                 ]
             )
-        clock = _Clock.of(grid, self.timezone)
+        clock = Clock.of(grid, self.timezone)
         import_price = self._rule_prices(
             self.import_rule, clock, import_series, wholesale_series, fx_rate, f"{field}.import"
         )
@@ -377,7 +377,7 @@ class Scheme:
                         )
                     ]
                 )
-            export_clock = _Clock.of(grid, export_scheme.timezone)
+            export_clock = Clock.of(grid, export_scheme.timezone)
             export_price = export_scheme._rule_prices(
                 export_scheme.export_rule,
                 export_clock,
@@ -410,7 +410,7 @@ class Scheme:
         standing = standing_charge_for(clock, float(daily))
         if export_scheme is not None and export_scheme.standing_charge_per_day:
             standing += standing_charge_for(
-                _Clock.of(grid, export_scheme.timezone), export_scheme.standing_charge_per_day
+                Clock.of(grid, export_scheme.timezone), export_scheme.standing_charge_per_day
             )
         demand: tuple[DemandCharge, ...] = ()
         if self.demand_rule is not None:
@@ -426,9 +426,9 @@ class Scheme:
     def day_grid(self, date: _dt.date | str, step_minutes: int = 30) -> TimeGrid:
         """The grid of one local day of the scheme's time zone (23, 24 or 25 hours)."""
         day = pd.Timestamp(str(date))
-        begin = _local_midnight(day, self.timezone)
-        end = _local_midnight(day + pd.Timedelta(days=1), self.timezone)
-        minutes = int(round(_minutes_between(begin, end)))
+        begin = local_midnight(day, self.timezone)
+        end = local_midnight(day + pd.Timedelta(days=1), self.timezone)
+        minutes = int(round(minutes_between(begin, end)))
         return TimeGrid(
             begin.tz_convert("UTC"), step_minutes, minutes // step_minutes, self.timezone
         )
@@ -455,7 +455,7 @@ class Scheme:
     def _rule_prices(
         self,
         rule: PriceRule,
-        clock: _Clock,
+        clock: Clock,
         series_override: pd.Series | str | Path | None,
         wholesale_override: pd.Series | str | Path | None,
         fx_override: float | None,
@@ -486,13 +486,13 @@ class Scheme:
                 per_minute[window.applies(clock)] = window.value
             return clock.step_mean(per_minute)
         if isinstance(rule, SeriesRule):
-            series, per_mwh, source = _resolve_series(
+            series, per_mwh, source = resolve_series(
                 series_override, rule.file, rule.column, rule.per_mwh, f"{field}.series"
             )
-            values = _align(series, grid, f"{field}.series", source)
+            values = align(series, grid, f"{field}.series", source)
             return values / 1000.0 if per_mwh else values
         # formula
-        series, per_mwh, source = _resolve_series(
+        series, per_mwh, source = resolve_series(
             wholesale_override,
             rule.wholesale_file,
             rule.wholesale_column,
@@ -500,7 +500,7 @@ class Scheme:
             f"{field}.formula.wholesale",
         )
         minute_grid = TimeGrid(grid.start, 1, grid.steps * grid.step_minutes, grid.timezone)
-        wholesale = _align(series, minute_grid, f"{field}.formula.wholesale", source)
+        wholesale = align(series, minute_grid, f"{field}.formula.wholesale", source)
         fx = rule.fx_rate if fx_override is None else float(fx_override)
         per_kwh = wholesale * fx / (1000.0 if per_mwh else 1.0)
         price = rule.multiplier * per_kwh + rule.adder_per_kwh
@@ -513,7 +513,7 @@ class Scheme:
         return clock.step_mean(rule.vat_factor * price)
 
 
-def standing_charge_for(clock: _Clock, per_day: float) -> float:
+def standing_charge_for(clock: Clock, per_day: float) -> float:
     """Standing charge for the horizon [currency]: ``per_day`` times the covered fraction of each local
     day (a 23- or 25-hour day counts as one day)."""
     if per_day == 0.0:
@@ -523,16 +523,16 @@ def standing_charge_for(clock: _Clock, per_day: float) -> float:
     total = 0.0
     for day, covered in zip(unique, counts, strict=True):
         day_ts = pd.Timestamp(day)
-        length = _minutes_between(
-            _local_midnight(day_ts, clock.timezone),
-            _local_midnight(day_ts + pd.Timedelta(days=1), clock.timezone),
+        length = minutes_between(
+            local_midnight(day_ts, clock.timezone),
+            local_midnight(day_ts + pd.Timedelta(days=1), clock.timezone),
         )
         total += per_day * covered / length
     return float(total)
 
 
 def demand_charges_for(
-    clock: _Clock, rule: DemandRule, month_peak_so_far_kw: float | None = None
+    clock: Clock, rule: DemandRule, month_peak_so_far_kw: float | None = None
 ) -> tuple[DemandCharge, ...]:
     """One :class:`DemandCharge` per local calendar month touched by the grid, its rate pro-rated by the
     share of the month's minutes the horizon covers."""
@@ -542,11 +542,11 @@ def demand_charges_for(
     for position, key in enumerate(dict.fromkeys(keys.tolist())):
         year, month = divmod(int(key), 100)
         in_month = keys == key
-        first = _local_midnight(pd.Timestamp(year, month, 1), clock.timezone)
-        following = _local_midnight(
+        first = local_midnight(pd.Timestamp(year, month, 1), clock.timezone)
+        following = local_midnight(
             pd.Timestamp(year, month, 1) + pd.offsets.MonthBegin(1), clock.timezone
         )
-        share = float(in_month.sum()) / _minutes_between(first, following)
+        share = float(in_month.sum()) / minutes_between(first, following)
         floor = rule.floor_kw
         if position == 0 and month_peak_so_far_kw is not None:
             floor = max(floor, float(month_peak_so_far_kw))

@@ -33,27 +33,14 @@ from planner.errors import Issue, ScenarioError
 from planner.inputs.tariffs.files import (
     MAX_STANDING_CHARGE_PER_DAY,
     SCHEMA_VERSION,
-    _check_coverage,
-    _load_path,
-    _parse_days,
-    _parse_demand,
-    _parse_months,
-    _parse_rule,
-    _parse_time,
-    _parse_window,
-    _Problems,
-    _series_file,
-    _unit_is_mwh,
+    Problems,
     data_dir,
     list_schemes,
     load_scheme,
     parse_scheme,
+    series_file,
 )
 from planner.inputs.tariffs.rules import (
-    _DAY_GROUPS,
-    _DAY_NAMES,
-    _MINUTES_PER_DAY,
-    _MONTH_NAMES,
     DemandRule,
     FlatRule,
     FormulaRule,
@@ -62,20 +49,12 @@ from planner.inputs.tariffs.rules import (
     SeriesRule,
     Window,
     WindowRule,
-    _Clock,
-    _hhmm,
-    _local_midnight,
-    _minutes_between,
     demand_charges_for,
     standing_charge_for,
 )
 from planner.inputs.tariffs.series import (
     MAX_PRICE_PER_KWH,
     MIN_MEDIAN_PER_MWH,
-    _align,
-    _check_series_magnitude,
-    _read_price_series,
-    _resolve_series,
     read_price_series,
 )
 from planner.inputs.tariffs.spec import DemandCharge, TariffSpec
@@ -109,30 +88,6 @@ __all__ = [
     "read_price_series",
     "standing_charge_for",
     "tariff_from_table",
-    # helpers of the tariff modules, importable from here as before (tests use some of them)
-    "_DAY_GROUPS",
-    "_DAY_NAMES",
-    "_MINUTES_PER_DAY",
-    "_MONTH_NAMES",
-    "_Clock",
-    "_Problems",
-    "_align",
-    "_check_coverage",
-    "_check_series_magnitude",
-    "_hhmm",
-    "_load_path",
-    "_local_midnight",
-    "_minutes_between",
-    "_parse_days",
-    "_parse_demand",
-    "_parse_months",
-    "_parse_rule",
-    "_parse_time",
-    "_parse_window",
-    "_read_price_series",
-    "_resolve_series",
-    "_series_file",
-    "_unit_is_mwh",
 ]
 
 
@@ -199,7 +154,7 @@ def tariff_from_table(
     ScenarioError
         Listing every problem found in the table, or the first problem met while pricing.
     """
-    problems = _Problems()
+    problems = Problems()
     problems.keys(table, field, set(TARIFF_TABLE_KEYS), {"scheme"})
     numbers: dict[str, float | None] = {}
     for key, minimum in (
@@ -211,7 +166,7 @@ def tariff_from_table(
     files: dict[str, Path | None] = {}
     for key in ("import_series_csv", "export_series_csv", "wholesale_series_csv"):
         files[key] = (
-            _series_file(table[key], f"{field}.{key}", base_dir, problems) if key in table else None
+            series_file(table[key], f"{field}.{key}", base_dir, problems) if key in table else None
         )
     schemes: dict[str, Scheme | None] = {}
     for key in ("scheme", "export_scheme"):

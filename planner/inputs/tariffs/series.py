@@ -35,11 +35,11 @@ def read_price_series(path: Path, column: str | None, field: str) -> tuple[pd.Se
         mtime = path.stat().st_mtime
     except OSError:
         mtime = -1.0
-    return _read_price_series(str(path), mtime, column, field)
+    return cached_price_series(str(path), mtime, column, field)
 
 
 @lru_cache(maxsize=32)
-def _read_price_series(
+def cached_price_series(
     source: str, mtime: float, column: str | None, field: str
 ) -> tuple[pd.Series, str]:
     try:
@@ -98,7 +98,7 @@ def _read_price_series(
     ), column
 
 
-def _check_series_magnitude(series: pd.Series, per_mwh: bool, field: str, source: str) -> None:
+def check_series_magnitude(series: pd.Series, per_mwh: bool, field: str, source: str) -> None:
     median = float(np.median(np.abs(series.to_numpy()))) if len(series) else 0.0
     if not per_mwh and median > MAX_PRICE_PER_KWH:
         raise ScenarioError(
@@ -125,7 +125,7 @@ def _check_series_magnitude(series: pd.Series, per_mwh: bool, field: str, source
         )
 
 
-def _resolve_series(
+def resolve_series(
     override: pd.Series | str | Path | None,
     default_file: Path,
     column: str | None,
@@ -136,16 +136,16 @@ def _resolve_series(
         name = str(override.name or "")
         is_mwh = name.endswith("_per_mwh") or (per_mwh and not name.endswith("_per_kwh"))
         source = f"series '{name}'"
-        _check_series_magnitude(override, is_mwh, field, source)
+        check_series_magnitude(override, is_mwh, field, source)
         return override, is_mwh, source
     path = default_file if override is None else Path(override)
     series, used = read_price_series(path, column, field)
     is_mwh = used.endswith("_per_mwh") or (per_mwh and not used.endswith("_per_kwh"))
-    _check_series_magnitude(series, is_mwh, field, str(path))
+    check_series_magnitude(series, is_mwh, field, str(path))
     return series, is_mwh, str(path)
 
 
-def _align(series: pd.Series, grid: TimeGrid, field: str, source: str) -> np.ndarray:
+def align(series: pd.Series, grid: TimeGrid, field: str, source: str) -> np.ndarray:
     """``align_series`` on the part of a long series around the horizon (the whole series on failure,
     so an error describes the whole file)."""
     margin = pd.Timedelta(days=2)

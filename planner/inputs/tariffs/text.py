@@ -12,7 +12,7 @@ import pandas as pd
 
 from planner.errors import Issue, ScenarioError
 from planner.inputs.tariffs.files import list_schemes, load_scheme
-from planner.inputs.tariffs.rules import _Clock
+from planner.inputs.tariffs.rules import Clock
 
 
 def format_scheme_list() -> str:
@@ -64,7 +64,7 @@ def format_scheme_day(
     if date is not None:
         if scheme.import_rule is None:
             grid = scheme.day_grid(date, step_minutes)
-            clock = _Clock.of(grid, scheme.timezone)
+            clock = Clock.of(grid, scheme.timezone)
             imp = np.full(grid.steps, np.nan)
             exp = scheme._rule_prices(scheme.export_rule, clock, None, None, None, "tariff.export")  # type: ignore[arg-type]
             frame = pd.DataFrame(

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.inputs.tariffs.scheme import data_dir
+from planner.inputs.paths import data_dir
 
 VEHICLE_MODELS = ("nissan-leaf-62", "nissan-leaf-40", "nissan-env200-40", "volkswagen-id4-77")
 """Catalogue vehicles drawn from (all bidirectional)."""

@@ -38,8 +38,8 @@ from planner.domain.end_value import end_value_costs, end_value_rate_per_kwh
 from planner.domain.names import wear_block_name
 from planner.domain.sessions import session_target
 from planner.errors import PlannerError, ScenarioError
-from planner.inputs.scenario import Scenario, SessionSpec, VehicleSpec
-from planner.inputs.tariffs.scheme import TariffSpec
+from planner.inputs.specs import Scenario, SessionSpec, VehicleSpec
+from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.controller import (
     battery_net_kw,
     catch_up_profile,
@@ -174,7 +174,8 @@ def prices_from_scheme(site: Site, tariff: str) -> SitePrices:
     ScenarioError
         Unknown scheme, demand charges (not supported in simulation), or series not covering the site.
     """
-    from planner.inputs.tariffs.scheme import FlatRule, WindowRule, load_scheme
+    from planner.inputs.tariffs.rules import FlatRule, WindowRule
+    from planner.inputs.tariffs.scheme import load_scheme
 
     parts = tariff.split("+")
     scheme = load_scheme(parts[0], field="tariff")

@@ -37,7 +37,7 @@ import numpy as np
 
 from planner.domain.sessions import session_target
 from planner.errors import ScenarioError
-from planner.inputs.scenario import BatterySpec, Scenario, VehicleSpec
+from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.simulation import Decision
 

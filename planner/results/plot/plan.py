@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,6 @@ from planner.results.plot.style import (
     vehicles,
 )
 
-if TYPE_CHECKING:
-    from planner.results.plan import Plan
-
 COST_LABELS = {
     "import_cost": "import", "export_revenue": "export (received)", "standing_charge": "standing",
     "demand_charge": "demand", "degradation_cost": "battery wear", "shortfall_penalty": "target shortfall",
@@ -31,8 +28,8 @@ COST_LABELS = {
 }
 
 
-def plot_plan(plan: Plan, path: str | Path | None = None) -> Any:
-    """Draw ``plan``; save it to ``path`` (PNG, PDF or SVG) when given and return the figure.
+def plot_plan(plan: Any, path: str | Path | None = None) -> Any:
+    """Draw ``plan`` (a :class:`planner.results.plan.Plan`); save it to ``path`` (PNG, PDF or SVG) when given and return the figure.
 
     A home (up to six storage assets) shows each asset's state of charge with its plug-in windows and
     departure targets; a fleet shows the vehicles' state of charge as a band (median and 10-90 % of the
@@ -70,11 +67,11 @@ def plot_plan(plan: Plan, path: str | Path | None = None) -> Any:
     return fig
 
 
-def _sessions(plan: Plan, name: str) -> list[dict[str, Any]]:
+def _sessions(plan: Any, name: str) -> list[dict[str, Any]]:
     return [sf for sf in plan.shortfalls if sf.get("kind") == "vehicle_session" and sf.get("asset") == name]
 
 
-def _draw_home_soc(ax: Any, s: pd.DataFrame, plan: Plan) -> None:
+def _draw_home_soc(ax: Any, s: pd.DataFrame, plan: Any) -> None:
     """Each asset's SoC; plug-in windows shaded; departure targets marked (red when missed)."""
     t = step_edges(s.index)
     colours = pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
@@ -99,7 +96,7 @@ def _draw_home_soc(ax: Any, s: pd.DataFrame, plan: Plan) -> None:
     legend_outside(ax)
 
 
-def _draw_fleet_soc(ax: Any, s: pd.DataFrame, plan: Plan) -> None:
+def _draw_fleet_soc(ax: Any, s: pd.DataFrame, plan: Any) -> None:
     """Plugged vehicles' SoC in % of capacity (median, 10-90 % band) and how many are plugged in."""
     t = step_edges(s.index)
     names = vehicles(s)
@@ -131,7 +128,7 @@ def _draw_fleet_soc(ax: Any, s: pd.DataFrame, plan: Plan) -> None:
               fontsize=8, frameon=False)
 
 
-def _draw_costs(ax: Any, plan: Plan) -> None:
+def _draw_costs(ax: Any, plan: Any) -> None:
     """One bar per cost term (money paid up, received down) and the total."""
     terms = [(COST_LABELS[k], -v if k == "export_revenue" else v) for k, v in plan.costs.items()
              if k in COST_LABELS and abs(v) > 5e-4]
