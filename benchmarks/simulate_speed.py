@@ -26,7 +26,8 @@ for extra in (ROOT, ROOT / "benchmarks"):
 
 import tariff_comparison as study  # noqa: E402
 
-from planner.jobs.simulate.simulation import prices_from_scheme, simulate  # noqa: E402
+from planner.jobs.simulate.simulation import simulate  # noqa: E402
+from planner.jobs.simulate.site import prices_from_scheme  # noqa: E402
 from planner.jobs.simulate.strategies import Optimal, get_strategy  # noqa: E402
 
 

@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from planner.inputs.scenario import scenario_from_dict  # noqa: E402
-from planner.jobs.simulate.simulation import Site, TripSession  # noqa: E402
+from planner.jobs.simulate.site import Site, TripSession  # noqa: E402
 
 SERIES = ROOT / "data" / "series"
 START = "2022-12-21"
@@ -144,7 +144,7 @@ _CACHE: dict[tuple, object] = {}
 
 
 def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, object]:
-    from planner.jobs.simulate.simulation import prices_from_scheme
+    from planner.jobs.simulate.site import prices_from_scheme
 
     if (start, days) not in _CACHE:
         _CACHE[(start, days)] = build_site(start, days)

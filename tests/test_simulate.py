@@ -11,14 +11,9 @@ import pandas as pd
 import pytest
 
 from planner.inputs.scenario import load_scenario
-from planner.jobs.simulate.simulation import (
-    PerfectForesight,
-    PricePublication,
-    RealisticForecast,
-    Site,
-    prices_from_scheme,
-    simulate,
-)
+from planner.jobs.simulate.forecasts import PerfectForesight, RealisticForecast
+from planner.jobs.simulate.simulation import simulate
+from planner.jobs.simulate.site import PricePublication, Site, prices_from_scheme
 from planner.jobs.simulate.strategies import GreedyCharging, _wear_spec
 from planner.solve.fallback import fallback_plan
 from planner.verify import verify

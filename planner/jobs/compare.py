@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ScenarioError
-from planner.jobs.simulate.simulation import SimulationResult, Site, prices_from_scheme, simulate
+from planner.jobs.simulate.simulation import SimulationResult, simulate
+from planner.jobs.simulate.site import Site, prices_from_scheme
 
 TARIFF_ALIASES: dict[str, str] = {
     "flat": "flat-price-cap+outgoing-fixed",
@@ -247,7 +248,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     from planner.inputs.paths import resolve_data_path
     from planner.inputs.scenario import load_scenario, read_profile
     from planner.inputs.series_csv import read_series_csv
-    from planner.jobs.simulate.simulation import TripSession
+    from planner.jobs.simulate.site import TripSession
     from planner.timegrid import TimeGrid
 
     path = Path(path)

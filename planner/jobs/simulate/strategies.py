@@ -39,7 +39,7 @@ from planner.domain.sessions import session_target
 from planner.errors import ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
-from planner.jobs.simulate.simulation import Decision
+from planner.jobs.simulate.execution import Decision
 
 
 def _session_profile(
