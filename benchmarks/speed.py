@@ -147,7 +147,8 @@ def _lp_and_presolve(scenario: planner.Scenario) -> tuple[float, int]:
     try:
         from planner.model.build import build_model
         from planner.model.standard_form import compile_model
-        from planner.solve.milp import SolveOptions, highs_from_form, run_highs
+        from planner.solve.highs import highs_from_form, run_highs
+        from planner.solve.options import SolveOptions
     except ImportError:  # an older planner without these modules
         return float("nan"), -1
     sf = compile_model(build_model(scenario).model)

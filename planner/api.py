@@ -21,7 +21,8 @@ from planner.model.build import build_model
 from planner.model.components.base import BuildOptions
 from planner.results.plan import Plan
 from planner.solve.fallback import fallback_plan
-from planner.solve.milp import SolveOptions, SolveOutcome, solve_model
+from planner.solve.milp import solve_model
+from planner.solve.options import SolveOptions, SolveOutcome
 from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 

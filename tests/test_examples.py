@@ -125,7 +125,8 @@ def test_planning_works_after_other_highs_code_started_its_scheduler_with_other_
     import highspy
 
     from planner.model.build import build_model
-    from planner.solve.milp import SolveOptions, solve_model
+    from planner.solve.milp import solve_model
+    from planner.solve.options import SolveOptions
 
     other = highspy.Highs()
     other.setOptionValue("output_flag", False)

@@ -18,7 +18,8 @@ import planner
 from planner.model.build import build_model
 from planner.model.components.base import BuildOptions
 from planner.model.standard_form import compile_model
-from planner.solve.milp import SolveOptions, solve_model
+from planner.solve.milp import solve_model
+from planner.solve.options import SolveOptions
 from planner.solve.persistent import PlanSession
 from planner.solve.readback import plan_from_solution
 from planner.verify import verify

@@ -40,7 +40,9 @@ from planner.model.build import BuiltModel, build_model, flow_bounds_kw
 from planner.model.components.base import BuildOptions
 from planner.model.standard_form import compile_model
 from planner.results.plan import Plan
-from planner.solve.milp import SolveOptions, highs_from_form, link_columns, solve_form
+from planner.solve.highs import highs_from_form
+from planner.solve.milp import link_columns, solve_form
+from planner.solve.options import SolveOptions
 from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 

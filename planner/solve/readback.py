@@ -14,7 +14,7 @@ from pyomo.repn.util import VarRecorder
 from planner.domain.names import asset_block_name
 from planner.model.build import BuiltModel
 from planner.results.plan import Plan, compute_costs, compute_kpis
-from planner.solve.milp import SolveOutcome
+from planner.solve.options import SolveOutcome
 
 NET_TOL_KW = 1e-9
 
