@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.domain.wear import derived_costs
+from planner.domain.wear_params import derived_costs
 from planner.errors import ScenarioError
 from planner.inputs.catalogue import (
     FIELDS,

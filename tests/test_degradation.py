@@ -19,17 +19,14 @@ import pytest
 from conftest import KW_TOL, ROOT, battery, close, make_scenario, session, solve, vehicle
 
 import planner
-from planner.domain.wear import (
-    calendar_cost,
+from planner.domain.wear import resolve_wear_model, wear_model_issues
+from planner.domain.wear_costs import calendar_cost, cycle_depth_cost, wear_cost_from_schedule
+from planner.domain.wear_params import (
     calendar_cost_per_kwh_hour,
     check_wear_parameters,
-    cycle_depth_cost,
     life_used_per_cycle,
-    resolve_wear_model,
     segment_costs_per_kwh,
     throughput_cost_per_kwh,
-    wear_cost_from_schedule,
-    wear_model_issues,
 )
 from planner.errors import ScenarioError
 from planner.inputs.catalogue import scenario_fields

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from planner.domain.wear import check_wear_parameters, derived_costs
+from planner.domain.wear_params import check_wear_parameters, derived_costs
 from planner.errors import Issue, ScenarioError
 
 KINDS = ("vehicle", "battery", "charger")

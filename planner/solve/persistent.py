@@ -30,8 +30,6 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr import DivisionExpression, NegationExpression, ProductExpression, SumExpression
-from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.domain.end_value import end_value_rate_per_kwh
@@ -40,6 +38,7 @@ from planner.model.build import BuiltModel, build_model, flow_bounds_kw
 from planner.model.components.base import BuildOptions
 from planner.model.standard_form import compile_model
 from planner.results.plan import Plan
+from planner.solve.affine_map import AffineMap, has_params
 from planner.solve.highs import highs_from_form
 from planner.solve.milp import link_columns, solve_form
 from planner.solve.options import SolveOptions
@@ -136,13 +135,13 @@ class PlanSession:
         sf = self.sf
         self.row_items: list[tuple[int, Any, Any, Any, list[tuple[int, Any]]]] = []
         for r, con in enumerate(sf.rows):
-            if not _has_params(con.body, con.lower, con.upper):
+            if not has_params(con.body, con.lower, con.upper):
                 continue
             repn = generate_standard_repn(con.body, compute_values=False, quadratic=False)
             pos = {int(sf.a_index[k]): k for k in range(sf.a_start[r], sf.a_start[r + 1])}
             coefs = []
             for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-                if _has_params(coef):
+                if has_params(coef):
                     col = sf.col_of[id(var)]
                     if col not in pos:
                         msg = f"row {con.name}: a parameter coefficient was zero when compiled"
@@ -150,7 +149,7 @@ class PlanSession:
                     coefs.append((pos[col], coef))
             self.row_items.append((r, con.lower, con.upper, repn.constant, coefs))
         self.col_items = [
-            (j, v.lower, v.upper) for j, v in enumerate(sf.variables) if _has_params(v.lower, v.upper)
+            (j, v.lower, v.upper) for j, v in enumerate(sf.variables) if has_params(v.lower, v.upper)
         ]
         obj = next(self.built.model.component_data_objects(pyo.Objective, active=True))
         sign = 1.0 if obj.sense == pyo.minimize else -1.0
@@ -159,7 +158,7 @@ class PlanSession:
         self.obj_items = [
             (sf.col_of[id(var)], coef)
             for var, coef in zip(orepn.linear_vars, orepn.linear_coefs, strict=True)
-            if _has_params(coef)
+            if has_params(coef)
         ]
         self.obj_constant = orepn.constant
         self._compile_affine()
@@ -172,7 +171,7 @@ class PlanSession:
         """Every dependent number as ``base + W @ p`` over the stacked parameter vector ``p``.
 
         Each Pyomo expression found by :meth:`_find_dependents` is walked once into a constant and one weight
-        per parameter (:func:`_affine`); an update is then one sparse product in numpy instead of evaluating
+        per parameter (:func:`affine_terms`); an update is then one sparse product in numpy instead of evaluating
         each expression through Pyomo. An expression that is not affine in the parameters (none in the
         current components) is evaluated through Pyomo on every update.
         """
@@ -191,7 +190,7 @@ class PlanSession:
                 self.end_value_assets.append((kinds[c.asset], c.asset))
                 self.param_datas.append(m.component(c.name).value_per_kwh)
         pos = {id(d): k for k, d in enumerate(self.param_datas)}
-        acc = _AffineMap(pos)
+        acc = AffineMap(pos)
         rows = [r for r, *_ in self.row_items]
         self.row_idx = np.array(rows, dtype=np.int32)
         self.t_row_lower = [acc.add(lo, const, -np.inf) for _, lo, _, const, _ in self.row_items]
@@ -307,118 +306,6 @@ class PlanSession:
 
 class _Rebuild(Exception):
     """The persistent model cannot follow a change; build afresh."""
-
-
-def _has_params(*exprs: Any) -> bool:
-    for e in exprs:
-        if e is None or isinstance(e, int | float):
-            continue
-        for _ in identify_mutable_parameters(e):
-            return True
-    return False
-
-
-class _NotAffine(Exception):
-    """An expression is not affine in the mutable parameters."""
-
-
-def _affine(expr: Any, pos: dict[int, int]) -> tuple[float, dict[int, float]]:
-    """``expr`` as ``constant + sum_k w[k] * p[k]`` over the parameters of ``pos`` (``id(param) -> k``).
-
-    Parameters outside ``pos`` and fixed variables count as constants (a re-solve never changes them).
-
-    Raises
-    ------
-    _NotAffine
-        For a product or quotient of parameter-dependent parts, or an expression type not handled here.
-    """
-    if not hasattr(expr, "is_expression_type"):  # a plain (Python or numpy) number
-        return float(expr), {}
-    if not expr.is_expression_type():
-        if expr.is_parameter_type() and id(expr) in pos:
-            return 0.0, {pos[id(expr)]: 1.0}
-        if expr.is_fixed():
-            return float(pyo.value(expr)), {}
-        raise _NotAffine(str(expr))
-    if isinstance(expr, SumExpression):
-        const, weights = 0.0, {}
-        for arg in expr.args:
-            c, w = _affine(arg, pos)
-            const += c
-            for k, x in w.items():
-                weights[k] = weights.get(k, 0.0) + x
-        return const, weights
-    if isinstance(expr, NegationExpression):
-        c, w = _affine(expr.args[0], pos)
-        return -c, {k: -x for k, x in w.items()}
-    if isinstance(expr, ProductExpression):
-        (ca, wa), (cb, wb) = (_affine(a, pos) for a in expr.args)
-        if wa and wb:
-            raise _NotAffine(str(expr))
-        if not wa:
-            return ca * cb, {k: ca * x for k, x in wb.items()}
-        return ca * cb, {k: cb * x for k, x in wa.items()}
-    if isinstance(expr, DivisionExpression):
-        (ca, wa), (cb, wb) = (_affine(a, pos) for a in expr.args)
-        if wb or cb == 0:
-            raise _NotAffine(str(expr))
-        return ca / cb, {k: x / cb for k, x in wa.items()}
-    raise _NotAffine(type(expr).__name__)
-
-
-class _AffineMap:
-    """Collects numbers ``value = scale * (expr - minus)``, each affine in a parameter vector ``p``."""
-
-    def __init__(self, pos: dict[int, int]) -> None:
-        self.pos = pos
-        self.base: list[float] = []
-        self.item: list[int] = []
-        self.param: list[int] = []
-        self.weight: list[float] = []
-        self.fallback: list[tuple[int, Any, Any, float]] = []
-
-    def add(self, expr: Any, minus: Any, default: float, scale: float = 1.0) -> int:
-        """Index of a new number: ``default`` when ``expr`` is None, else ``scale * (expr - minus)``."""
-        i = len(self.base)
-        if expr is None:
-            self.base.append(default)
-            return i
-        try:
-            c, w = _affine(expr, self.pos)
-            if minus is not None:
-                cm, wm = _affine(minus, self.pos)
-                c -= cm
-                for k, x in wm.items():
-                    w[k] = w.get(k, 0.0) - x
-        except _NotAffine:
-            self.base.append(0.0)
-            self.fallback.append((i, expr, minus, scale))
-            return i
-        self.base.append(scale * c)
-        for k, x in w.items():
-            if x != 0.0:
-                self.item.append(i)
-                self.param.append(k)
-                self.weight.append(scale * x)
-        return i
-
-    def freeze(self) -> _AffineMap:
-        """Turn the collected lists into arrays; returns itself."""
-        self.base_arr = np.asarray(self.base, dtype=float)
-        self.item_arr = np.asarray(self.item, dtype=np.int64)
-        self.param_arr = np.asarray(self.param, dtype=np.int64)
-        self.weight_arr = np.asarray(self.weight, dtype=float)
-        return self
-
-    def evaluate(self, p: np.ndarray) -> np.ndarray:
-        """All numbers at parameters ``p`` (the Pyomo parameters must hold ``p`` for any fallback)."""
-        val = self.base_arr + np.bincount(
-            self.item_arr, weights=self.weight_arr * p[self.param_arr], minlength=self.base_arr.size
-        )
-        for i, expr, minus, scale in self.fallback:
-            m = float(pyo.value(minus)) if minus is not None else 0.0
-            val[i] = scale * (float(pyo.value(expr)) - m)
-        return val
 
 
 __all__ = ["PlanSession", "same_shape"]

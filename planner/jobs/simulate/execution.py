@@ -341,7 +341,7 @@ def truth_scenario(
 
 def plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
     """A plan object for an executed schedule: costs, shortfalls and KPIs recomputed from it."""
-    from planner.domain.wear import wear_cost_from_schedule
+    from planner.domain.wear_costs import wear_cost_from_schedule
 
     h = scenario.step_hours
     grid = scenario.grid

@@ -107,7 +107,7 @@ class GreedyCharging:
 
 def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | VehicleSpec:
     """The asset with the requested wear pricing (``scenario``, ``throughput`` or ``cycle_depth``)."""
-    from planner.domain.wear import throughput_cost_per_kwh
+    from planner.domain.wear_params import throughput_cost_per_kwh
 
     table = dict(spec.degradation)
     if wear == "scenario":
