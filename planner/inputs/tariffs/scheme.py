@@ -30,27 +30,24 @@ from pathlib import Path
 import numpy as np
 
 from planner.errors import Issue, ScenarioError
+from planner.inputs.tariffs.definition import Scheme, demand_charges_for, standing_charge_for
 from planner.inputs.tariffs.files import (
     MAX_STANDING_CHARGE_PER_DAY,
     SCHEMA_VERSION,
-    Problems,
     data_dir,
     list_schemes,
     load_scheme,
     parse_scheme,
-    series_file,
 )
+from planner.inputs.tariffs.parsing import Problems, series_file
 from planner.inputs.tariffs.rules import (
     DemandRule,
     FlatRule,
     FormulaRule,
     PriceRule,
-    Scheme,
     SeriesRule,
     Window,
     WindowRule,
-    demand_charges_for,
-    standing_charge_for,
 )
 from planner.inputs.tariffs.series import (
     MAX_PRICE_PER_KWH,

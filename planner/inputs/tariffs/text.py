@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
+from planner.inputs.tariffs.clock import Clock
 from planner.inputs.tariffs.files import list_schemes, load_scheme
-from planner.inputs.tariffs.rules import Clock
 
 
 def format_scheme_list() -> str:
