@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     base = get_strategy(args.strategy)
     runs = {
         "reuse (default)": base,
-        "rebuild every day": Optimal(base.name, base.v2g, base.wear, base.time_limit_s, base.mip_rel_gap,
-                                     reuse=False),
+        "rebuild every day": Optimal(base.name, base.v2g, base.wear, options=base.options, reuse=False),
     }
     per_year = {}
     for label, strategy in runs.items():

@@ -23,6 +23,7 @@ _WHERE = {
     "ScenarioError": "planner.errors",
     "SolverError": "planner.errors",
     "Plan": "planner.results.plan",
+    "PlanOptions": "planner.solve.plan_options",
     "Scenario": "planner.inputs.specs",
     "load_scenario": "planner.inputs.scenario",
     "scenario_from_dict": "planner.inputs.scenario",
@@ -62,12 +63,14 @@ if TYPE_CHECKING:
     from planner.jobs.compare import compare_tariffs
     from planner.jobs.simulate.simulation import simulate
     from planner.results.plan import Plan
+    from planner.solve.plan_options import PlanOptions
     from planner.timegrid import TimeGrid
 
 __all__ = [
     "__version__",
     "Issue",
     "Plan",
+    "PlanOptions",
     "PlannerError",
     "Scenario",
     "ScenarioError",

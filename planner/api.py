@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from planner.errors import Issue, PlannerError, ScenarioError, SolverError
+from planner.errors import PlannerError, ScenarioError, SolverError
 from planner.inputs.scenario import load_scenario
 from planner.inputs.specs import Scenario
 from planner.inputs.validate import degraded_notes
@@ -23,19 +23,21 @@ from planner.results.plan import Plan
 from planner.solve.fallback import fallback_plan
 from planner.solve.milp import solve_model
 from planner.solve.options import SolveOptions, SolveOutcome
+from planner.solve.plan_options import PlanOptions
 from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 
 
 def plan(
     scenario: Scenario | str | Path,
+    options: PlanOptions | None = None,
     *,
-    time_limit_s: float = 10.0,
-    mip_rel_gap: float = 1e-4,
-    threads: int = 1,
-    random_seed: int = 0,
-    dispatch: str = "setpoint",
-    lp_first: bool = True,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+    threads: int | None = None,
+    random_seed: int | None = None,
+    dispatch: str | None = None,
+    lp_first: bool | None = None,
     allow_fallback: bool = True,
 ) -> Plan:
     """Plan a scenario: build the MILP, solve it with HiGHS, read it back and verify it.
@@ -44,6 +46,8 @@ def plan(
     ----------
     scenario : Scenario or path
         A scenario, or the path of a scenario TOML file.
+    options : PlanOptions or None
+        Build and solve options (default ``PlanOptions()``); a keyword below, when given, overrides its field.
     time_limit_s : float
         Time budget for building and solving [s]. When it runs out with a feasible solution the plan has
         status ``time_limit``; without one, the fail-safe plan. A wall-clock guard outside the solver returns
@@ -81,17 +85,12 @@ def plan(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    _check_options(time_limit_s, mip_rel_gap, threads, random_seed, dispatch)
+    opts = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads,
+                          random_seed=random_seed, dispatch=dispatch, lp_first=lp_first)
+    time_limit_s, dispatch = opts.time_limit_s, opts.dispatch
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
-    options = SolveOptions(
-        time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap,
-        threads=threads,
-        random_seed=random_seed,
-        lp_first=lp_first,
-    )
-    work = _SolveJob(scenario, BuildOptions(dispatch=dispatch), options, deadline)
+    work = _SolveJob(scenario, opts.build_options(), opts.solve_options(), deadline)
     failure = work.run_guarded(time_limit_s + WALL_CLOCK_GRACE_S)
     if failure is None and work.outcome is not None and work.outcome.ok:
         try:
@@ -128,29 +127,6 @@ def plan(
     if not allow_fallback:
         raise SolverError(failure) from work.error
     return _fallback(scenario, failure, t0, dispatch)
-
-
-def _check_options(
-    time_limit_s: object, mip_rel_gap: object, threads: object, random_seed: object, dispatch: object
-) -> None:
-    """Raise one :class:`ScenarioError` listing every invalid option of :func:`plan`."""
-    issues = []
-
-    def number(value: object) -> bool:
-        return not isinstance(value, bool) and isinstance(value, int | float) and not math.isnan(value)
-
-    if not number(time_limit_s) or not time_limit_s > 0:  # type: ignore[operator]
-        issues.append(Issue("time_limit_s", time_limit_s, "a number of seconds > 0"))
-    if not number(mip_rel_gap) or not 0 <= mip_rel_gap < 1:  # type: ignore[operator]
-        issues.append(Issue("mip_rel_gap", mip_rel_gap, "a relative gap in [0, 1)"))
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        issues.append(Issue("threads", threads, "a whole number >= 1"))
-    if isinstance(random_seed, bool) or not isinstance(random_seed, int) or random_seed < 0:
-        issues.append(Issue("random_seed", random_seed, "a whole number >= 0"))
-    if dispatch not in ("setpoint", "fractional"):
-        issues.append(Issue("dispatch", dispatch, "'setpoint' or 'fractional'"))
-    if issues:
-        raise ScenarioError(issues)
 
 
 WALL_CLOCK_GRACE_S = 0.25

@@ -138,3 +138,33 @@ def test_version_and_module_entry_point() -> None:
     assert done.returncode == 0 and done.stdout.strip() == f"planner {planner.__version__}"
     assert planner.__version__[0].isdigit()
     assert (Path(planner.__file__).parent / "py.typed").is_file()
+
+
+def test_one_options_object_reaches_every_job(tmp_path: Path) -> None:
+    from planner.jobs.batch import run_batch
+    from planner.jobs.shape_cache import ShapeCache
+    from planner.jobs.simulate.strategies import get_strategy
+    from planner.solve.persistent import PlanSession
+
+    options = planner.PlanOptions(time_limit_s=7.0, mip_rel_gap=1e-6, threads=1, dispatch="fractional")
+    scenario = planner.load_scenario(EXAMPLE)
+    direct = planner.plan(scenario, options)
+    assert direct.solver["gap"] <= 1e-6
+    # the keyword form and the object give the same plan
+    pd.testing.assert_frame_equal(direct.schedule, planner.plan(scenario, dispatch="fractional",
+                                                                mip_rel_gap=1e-6, time_limit_s=7.0).schedule)
+    session = PlanSession(scenario, options)
+    assert session.plan_options == options and session.dispatch == "fractional"
+    assert ShapeCache(options=options).options == options
+    assert ShapeCache(options=options, time_limit_s=3.0).options.time_limit_s == 3.0
+    assert get_strategy("optimal_v2g", options).options == options
+    with pytest.raises(planner.ScenarioError) as info:
+        planner.PlanOptions(time_limit_s=0, threads=0, dispatch="x")
+    assert info.value.fields == ["time_limit_s", "threads", "dispatch"]
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "home.toml").write_text(EXAMPLE.read_text())
+    result = run_batch(sites, tmp_path / "out", workers=1, options=options, results_format="csv")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["options"]["dispatch"] == "fractional" and manifest["options"]["mip_rel_gap"] == 1e-6
+    assert result.summary["total_cost"].iloc[0] == pytest.approx(direct.costs["total"], abs=1e-9)

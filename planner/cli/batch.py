@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from planner.cli.options import add_plan_options, plan_options
 from planner.cli.output import EXIT_FAILED, EXIT_OK, echo
 from planner.jobs.batch.records import BatchProgress
 from planner.jobs.batch.run import run_batch
@@ -21,9 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--time-limit-s", type=float, default=10.0, help="solver time limit per site [s]")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    p.add_argument("--dispatch", choices=["setpoint", "fractional"], default="setpoint")
+    add_plan_options(p, "site")
     p.add_argument("--resume", action="store_true", help="skip sites whose result matches their input hash")
     p.add_argument("--format", choices=["auto", "parquet", "csv"], default="auto",
                    help="schedule files: parquet ([parquet] extra), csv, or auto (parquet when installed)")
@@ -77,8 +76,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     try:
         result = run_batch(
             args.input, args.out, workers=args.workers, scheduler=args.scheduler,
-            time_limit_s=args.time_limit_s, mip_rel_gap=args.gap, dispatch=args.dispatch,
-            resume=args.resume, progress=reporter, results_format=args.format,
+            options=plan_options(args), resume=args.resume, progress=reporter, results_format=args.format,
         )
     except BatchInterrupted as exc:
         reporter.close()

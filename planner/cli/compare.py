@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from planner.cli.options import add_plan_options, plan_options
 from planner.cli.output import echo
 
 
@@ -20,7 +21,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         result = compare_tariffs(
             site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
             replan_every_minutes=args.replan_every_minutes, km_per_kwh=args.km_per_kwh, out=args.out,
-            progress=lambda k: bar.update(k - bar.n),
+            progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
         )
     echo(result.markdown())
     if args.out:
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="re-plan from the true state every N minutes (default: once a day at 00:00)")
     p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
     p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
+    add_plan_options(p, "day plan")
     p.set_defaults(func=_cmd_compare)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from planner.cli.options import add_plan_options, plan_options
 from planner.cli.output import EXIT_OK, plan_exit_code
 
 SAVE_SUFFIXES = (".csv", ".parquet", ".json")
@@ -35,12 +36,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
         require("matplotlib", "--plot")
     scenario = read_scenario_arg(args.scenario)
-    result = plan(
-        scenario,
-        time_limit_s=args.time_limit_s,
-        mip_rel_gap=args.gap,
-        dispatch=args.dispatch,
-    )
+    result = plan(scenario, plan_options(args))
     # With --json, stdout carries the plan's JSON alone; the readable summary goes to stderr.
     human = sys.stderr if args.json else sys.stdout
     print(result.summary(), file=human)
@@ -93,14 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true",
         help="write the plan (status, costs, shortfalls, schedule) as JSON on stdout; the summary goes to stderr",
     )
-    p.add_argument("--time-limit-s", type=float, default=10.0, help="solver time limit [s] (default 10)")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    p.add_argument(
-        "--dispatch",
-        choices=["setpoint", "fractional"],
-        default="setpoint",
-        help="setpoint: one power per step (default); fractional: switching within a step allowed",
-    )
+    add_plan_options(p)
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("validate", help="check a scenario file and list every problem")

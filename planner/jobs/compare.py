@@ -20,6 +20,7 @@ import pandas as pd
 from planner.errors import ScenarioError
 from planner.jobs.simulate.simulation import SimulationResult, simulate
 from planner.jobs.simulate.site import Site, prices_from_scheme
+from planner.solve.plan_options import PlanOptions
 
 TARIFF_ALIASES: dict[str, str] = {
     "flat": "flat-price-cap+outgoing-fixed",
@@ -129,6 +130,7 @@ def compare_tariffs(
     km_per_kwh: float | None = None,
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
+    plan_options: PlanOptions | None = None,
 ) -> ComparisonResult:
     """Simulate ``site`` under every tariff and strategy; optionally write the report to ``out``.
 
@@ -140,8 +142,9 @@ def compare_tariffs(
         Tariff names (:data:`TARIFF_ALIASES`, scheme names, ``import+export`` pairs or scheme files).
     strategies : sequence of str
         Strategy names (:data:`planner.jobs.simulate.strategies.STRATEGIES`).
-    start, days, forecast, decision_time, horizon_hours, replan_every_minutes
-        Passed to :func:`planner.jobs.simulate.simulation.simulate`.
+    start, days, forecast, decision_time, horizon_hours, replan_every_minutes, plan_options
+        Passed to :func:`planner.jobs.simulate.simulation.simulate` (``plan_options``: time limit, gap,
+        dispatch and threads of every plan an optimising strategy makes).
     km_per_kwh : float or None
         Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column.
     out : path or None
@@ -170,7 +173,7 @@ def compare_tariffs(
             results[(tariff, strategy)] = simulate(
                 site, prices, strategy, start=start, days=days, forecast=forecast,
                 decision_time=decision_time, horizon_hours=horizon_hours,
-                replan_every_minutes=replan_every_minutes, progress=tick,
+                replan_every_minutes=replan_every_minutes, progress=tick, plan_options=plan_options,
             )
             results[(tariff, strategy)].tariff = tariff
             done += days

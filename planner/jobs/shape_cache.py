@@ -22,6 +22,7 @@ from planner.errors import PlannerError
 from planner.inputs.specs import Scenario
 from planner.results.plan import Plan
 from planner.solve.persistent import PlanSession, same_shape
+from planner.solve.plan_options import PlanOptions
 
 
 class ShapeCache:
@@ -35,9 +36,10 @@ class ShapeCache:
         Shapes remembered from fresh plans, waiting to recur.
     reuse : bool
         False: every scenario is planned afresh (the reference a benchmark compares against).
-    **plan_options
-        ``time_limit_s``, ``mip_rel_gap``, ``threads``, ``random_seed``, ``dispatch``, as in
-        :func:`planner.plan`.
+    options : PlanOptions or None
+        Build and solve options of every plan, as for :func:`planner.plan`.
+    **overrides
+        Fields of ``options`` to override (``time_limit_s``, ``mip_rel_gap``, ``threads``, ...).
 
     Attributes
     ----------
@@ -45,12 +47,13 @@ class ShapeCache:
         Plans made afresh, sessions built for a recurring shape, and plans re-solved by a kept session.
     """
 
-    def __init__(self, max_sessions: int = 4, max_seen: int = 8, *, reuse: bool = True, **plan_options: Any):
+    def __init__(self, max_sessions: int = 4, max_seen: int = 8, *, reuse: bool = True,
+                 options: PlanOptions | None = None, **overrides: Any):
         if max_sessions < 1 or max_seen < 1:
             raise ValueError("max_sessions and max_seen must be >= 1")
         self.max_sessions = max_sessions
         self.reuse = reuse
-        self.plan_options = dict(plan_options)
+        self.options = PlanOptions.of(options, **overrides)
         self._sessions: deque[PlanSession] = deque()
         self._seen: deque[Scenario] = deque(maxlen=max_seen)
         self.fresh = 0
@@ -72,7 +75,7 @@ class ShapeCache:
                     return _with_notes(result, scenario)
         from planner.api import plan
 
-        result = plan(scenario, **self.plan_options)
+        result = plan(scenario, self.options)
         self.fresh += 1
         if self.reuse and not known:
             self._seen.append(scenario)
@@ -94,17 +97,13 @@ class ShapeCache:
         for seen in self._seen:
             if same_shape(seen, scenario):
                 self._seen.remove(seen)
-                opts = {k: v for k, v in self.plan_options.items() if k in _SESSION_OPTIONS}
-                session = PlanSession(scenario, **opts)
+                session = PlanSession(scenario, self.options)
                 self.sessions_built += 1
                 self._sessions.appendleft(session)
                 while len(self._sessions) > self.max_sessions:
                     self._sessions.pop()
                 return (session if session.persistent else None), True
         return None, False
-
-
-_SESSION_OPTIONS = ("time_limit_s", "mip_rel_gap", "threads", "random_seed", "dispatch")
 
 
 def _with_notes(result: Plan, scenario: Scenario) -> Plan:

@@ -35,13 +35,12 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from planner.domain.end_value import end_value_rate_per_kwh
 from planner.inputs.specs import Scenario
 from planner.model.build import BuiltModel, build_model, flow_bounds_kw
-from planner.model.components.base import BuildOptions
 from planner.model.standard_form import compile_model
 from planner.results.plan import Plan
 from planner.solve.affine_map import AffineMap, has_params
 from planner.solve.highs import highs_from_form
 from planner.solve.milp import link_columns, solve_form
-from planner.solve.options import SolveOptions
+from planner.solve.plan_options import PlanOptions
 from planner.solve.readback import plan_from_solution
 from planner.verify import verify
 
@@ -81,8 +80,8 @@ class PlanSession:
     ----------
     scenario : Scenario
         The first scenario; fixes the shape.
-    time_limit_s, mip_rel_gap, threads, random_seed, dispatch
-        As in :func:`planner.plan`.
+    options : PlanOptions or None
+        Build and solve options, as for :func:`planner.plan`; the keywords override its fields.
 
     Attributes
     ----------
@@ -96,18 +95,19 @@ class PlanSession:
     def __init__(
         self,
         scenario: Scenario,
+        options: PlanOptions | None = None,
         *,
-        time_limit_s: float = 10.0,
-        mip_rel_gap: float = 1e-4,
-        threads: int = 1,
-        random_seed: int = 0,
-        dispatch: str = "setpoint",
+        time_limit_s: float | None = None,
+        mip_rel_gap: float | None = None,
+        threads: int | None = None,
+        random_seed: int | None = None,
+        dispatch: str | None = None,
     ) -> None:
-        self.options = SolveOptions(
-            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads, random_seed=random_seed
-        )
-        self.build_options = BuildOptions(dispatch=dispatch, binaries="all")
-        self.dispatch = dispatch
+        self.plan_options = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                                           threads=threads, random_seed=random_seed, dispatch=dispatch)
+        self.options = self.plan_options.solve_options()
+        self.build_options = self.plan_options.build_options(binaries="all")
+        self.dispatch = self.plan_options.dispatch
         self.rebuilds = -1
         self.last_timings: dict[str, float] = {}
         self._build(scenario)

@@ -11,25 +11,13 @@ from typing import Any
 import pandas as pd
 
 from planner.jobs.batch.hashing import RESULT_FORMAT, canonical, planner_version, sha256
+from planner.solve.plan_options import PlanOptions
 
 
 @dataclass(frozen=True)
-class BatchOptions:
-    """Plan options applied to every site (they are part of every site's input hash).
-
-    Parameters
-    ----------
-    time_limit_s : float
-        Solver time limit per site [s].
-    mip_rel_gap : float
-        Relative MIP gap (dimensionless).
-    dispatch : str
-        ``"setpoint"`` or ``"fractional"`` (see :func:`planner.plan`).
-    """
-
-    time_limit_s: float = 10.0
-    mip_rel_gap: float = 1e-4
-    dispatch: str = "setpoint"
+class BatchOptions(PlanOptions):
+    """The :class:`~planner.solve.plan_options.PlanOptions` of every site of a batch (part of every site's
+    input hash, with the planner version and the results format)."""
 
     def fingerprint(self) -> dict[str, Any]:
         """Everything that can change a plan: the options, the planner version, the results format."""

@@ -28,6 +28,7 @@ from planner.jobs.batch.records import (
     SiteTask,
 )
 from planner.jobs.batch.storage import atomic_write, find_site_result, resolve_format
+from planner.solve.plan_options import PlanOptions
 
 
 @contextlib.contextmanager
@@ -120,9 +121,11 @@ def run_batch(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    time_limit_s: float = 10.0,
-    mip_rel_gap: float = 1e-4,
-    dispatch: str = "setpoint",
+    options: PlanOptions | None = None,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+    dispatch: str | None = None,
+    threads: int | None = None,
     resume: bool = False,
     progress: Callable[[BatchProgress], None] | None = None,
     results_format: str = "auto",
@@ -140,8 +143,9 @@ def run_batch(
     scheduler : str or None
         Address of a Dask ``distributed`` scheduler (``tcp://host:8786``); its workers need the input's
         files at the same paths and write into ``out_dir`` (a shared file system).
-    time_limit_s, mip_rel_gap, dispatch
-        Plan options for every site (see :func:`planner.plan`).
+    options : PlanOptions or None
+        Plan options for every site (see :func:`planner.plan`); ``time_limit_s``, ``mip_rel_gap``,
+        ``dispatch`` and ``threads``, when given, override its fields.
     resume : bool
         Reuse results whose input hash matches; recompute the rest.
     progress : callable or None
@@ -160,13 +164,9 @@ def run_batch(
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         msg = f"workers: {workers!r} - expected a whole number >= 1 (or None for every core)"
         raise ValueError(msg)
-    options = BatchOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, dispatch=dispatch)
-    if not time_limit_s > 0:
-        msg = f"time_limit_s must be > 0 seconds (got {time_limit_s!r})"
-        raise ValueError(msg)
-    if dispatch not in ("setpoint", "fractional"):
-        msg = f"dispatch must be 'setpoint' or 'fractional' (got {dispatch!r})"
-        raise ValueError(msg)
+    chosen = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, dispatch=dispatch,
+                            threads=threads)
+    options = BatchOptions(**{f: getattr(chosen, f) for f in PlanOptions.__dataclass_fields__})
     fmt = resolve_format(results_format)
     tasks = read_tasks(input_path, options)
     out = Path(out_dir).resolve()

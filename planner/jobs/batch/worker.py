@@ -14,6 +14,7 @@ from typing import Any
 
 from planner.jobs.batch.records import BatchOptions, SiteResult, SiteTask
 from planner.jobs.batch.storage import atomic_write, remove_schedule, write_schedule
+from planner.solve.plan_options import PlanOptions
 
 
 def init_worker() -> None:
@@ -45,11 +46,10 @@ def _shape_cache(options: BatchOptions) -> Any:
     caches = getattr(_LOCAL, "caches", None)
     if caches is None:
         caches = _LOCAL.caches = {}
-    key = (options.time_limit_s, options.mip_rel_gap, options.dispatch)
+    key = PlanOptions(**{f: getattr(options, f) for f in PlanOptions.__dataclass_fields__})  # frozen and hashable: one cache per option set
     if key not in caches:
         caches.clear()  # one option set per batch: keep memory flat
-        caches[key] = ShapeCache(max_sessions=4, max_seen=8, time_limit_s=options.time_limit_s,
-                                 mip_rel_gap=options.mip_rel_gap, dispatch=options.dispatch)
+        caches[key] = ShapeCache(max_sessions=4, max_seen=8, options=key)
     return caches[key]
 
 

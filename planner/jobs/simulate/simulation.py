@@ -56,6 +56,7 @@ from planner.jobs.simulate.site import (
     wall_time,
 )
 from planner.results.plan import Plan
+from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
 from planner.verify import verify
 
@@ -156,6 +157,7 @@ def simulate(
     replan_every_minutes: int | None = None,
     keep_plans: bool = False,
     progress: Callable[[int], None] | None = None,
+    plan_options: PlanOptions | None = None,
 ) -> SimulationResult:
     """Roll a strategy through ``days`` local days of a site's true data.
 
@@ -187,6 +189,8 @@ def simulate(
         Keep every day's truth scenario and executed plan in the result.
     progress : callable or None
         Called with the number of days done after each day.
+    plan_options : PlanOptions or None
+        Plan options of a strategy given by name (time limit, gap, dispatch, threads of every plan).
 
     Returns
     -------
@@ -199,7 +203,7 @@ def simulate(
     if isinstance(prices, str):
         prices = prices_from_scheme(site, prices)
     if isinstance(strategy, str):
-        strategy = get_strategy(strategy)
+        strategy = get_strategy(strategy, plan_options)
     if isinstance(forecast, str):
         if forecast not in FORECASTS:
             raise ScenarioError(f"forecast {forecast!r}: expected one of {sorted(FORECASTS)}")

@@ -40,6 +40,7 @@ from planner.errors import ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.execution import Decision
+from planner.solve.plan_options import PlanOptions
 
 
 def _session_profile(
@@ -131,19 +132,19 @@ def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | Vehi
 class Optimal:
     """The planner's optimum over the forecast horizon; the committed part is its first day.
 
-    ``reuse=False`` plans every day afresh (no persistent model); ``cache`` counts fresh plans and re-solves.
+    ``options`` are the plan options of every day's plan; ``reuse=False`` plans every day afresh (no
+    persistent model); ``cache`` counts fresh plans and re-solves.
     """
 
     name: str
     v2g: bool
     wear: str = "scenario"
-    time_limit_s: float = 10.0
-    mip_rel_gap: float = 1e-4
+    options: PlanOptions = field(default_factory=PlanOptions)
     reuse: bool = True
     cache: ShapeCache = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        cache = ShapeCache(reuse=self.reuse, time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap)
+        cache = ShapeCache(reuse=self.reuse, options=self.options)
         object.__setattr__(self, "cache", cache)
 
     def planning_scenario(self, scenario: Scenario) -> Scenario:
@@ -176,18 +177,19 @@ class Optimal:
 
 
 STRATEGIES = {
-    "charge_on_arrival": lambda: GreedyCharging("charge_on_arrival", "arrival"),
-    "cheapest_hours": lambda: GreedyCharging("cheapest_hours", "price"),
-    "optimal": lambda: Optimal("optimal", v2g=False),
-    "optimal_v2g": lambda: Optimal("optimal_v2g", v2g=True),
-    "optimal_v2g_throughput": lambda: Optimal("optimal_v2g_throughput", v2g=True, wear="throughput"),
-    "optimal_v2g_wear": lambda: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth"),
+    "charge_on_arrival": lambda o: GreedyCharging("charge_on_arrival", "arrival"),
+    "cheapest_hours": lambda o: GreedyCharging("cheapest_hours", "price"),
+    "optimal": lambda o: Optimal("optimal", v2g=False, options=o),
+    "optimal_v2g": lambda o: Optimal("optimal_v2g", v2g=True, options=o),
+    "optimal_v2g_throughput": lambda o: Optimal("optimal_v2g_throughput", v2g=True, wear="throughput", options=o),
+    "optimal_v2g_wear": lambda o: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth", options=o),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
 
 
-def get_strategy(name: str):  # noqa: ANN201 - returns a Strategy
-    """A fresh strategy object by name (one of :data:`STRATEGIES`).
+def get_strategy(name: str, options: PlanOptions | None = None):  # noqa: ANN201 - returns a Strategy
+    """A fresh strategy object by name (one of :data:`STRATEGIES`); ``options`` are the plan options of an
+    optimising strategy (default ``PlanOptions()``).
 
     Raises
     ------
@@ -196,7 +198,7 @@ def get_strategy(name: str):  # noqa: ANN201 - returns a Strategy
     """
     if name not in STRATEGIES:
         raise ScenarioError(f"strategy {name!r}: expected one of {', '.join(STRATEGIES)}")
-    return STRATEGIES[name]()
+    return STRATEGIES[name](options if options is not None else PlanOptions())
 
 
 __all__ = ["STRATEGIES", "GreedyCharging", "Optimal", "get_strategy"]

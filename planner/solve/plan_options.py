@@ -1,0 +1,89 @@
+"""``PlanOptions``: everything besides the scenario that shapes a plan (build and solve), in one checked
+object taken by :func:`planner.plan`, ``PlanSession``, the shape cache, batch, simulate and compare."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from planner.errors import Issue, ScenarioError
+from planner.model.components.base import BuildOptions
+from planner.solve.options import SolveOptions
+
+DISPATCHES = ("setpoint", "fractional")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Plan options (build and solve).
+
+    Parameters
+    ----------
+    time_limit_s : float
+        Time budget for building and solving one plan [s] (> 0). Out of time with a feasible solution, the
+        plan has status ``time_limit``; without one, the fail-safe plan.
+    mip_rel_gap : float
+        Relative optimality gap at which the MILP stops, in [0, 1).
+    threads, random_seed : int
+        HiGHS threads (>= 1) and seed (>= 0); the defaults make runs deterministic.
+    dispatch : str
+        ``"setpoint"`` (one power per asset and step, the default) or ``"fractional"`` (the LP relaxation,
+        exact for a controller that can switch modes within a step).
+    lp_first : bool
+        Try the LP relaxation and its integral completion before branch and bound.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every invalid option (field, value, what was expected).
+    """
+
+    time_limit_s: float = 10.0
+    mip_rel_gap: float = 1e-4
+    threads: int = 1
+    random_seed: int = 0
+    dispatch: str = "setpoint"
+    lp_first: bool = True
+
+    def __post_init__(self) -> None:
+        issues = []
+
+        def number(value: object) -> bool:
+            return not isinstance(value, bool) and isinstance(value, int | float) and not math.isnan(value)
+
+        if not number(self.time_limit_s) or not self.time_limit_s > 0:
+            issues.append(Issue("time_limit_s", self.time_limit_s, "a number of seconds > 0"))
+        if not number(self.mip_rel_gap) or not 0 <= self.mip_rel_gap < 1:
+            issues.append(Issue("mip_rel_gap", self.mip_rel_gap, "a relative gap in [0, 1)"))
+        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
+            issues.append(Issue("threads", self.threads, "a whole number >= 1"))
+        if isinstance(self.random_seed, bool) or not isinstance(self.random_seed, int) or self.random_seed < 0:
+            issues.append(Issue("random_seed", self.random_seed, "a whole number >= 0"))
+        if self.dispatch not in DISPATCHES:
+            issues.append(Issue("dispatch", self.dispatch, "'setpoint' or 'fractional'"))
+        if not isinstance(self.lp_first, bool):
+            issues.append(Issue("lp_first", self.lp_first, "true or false"))
+        if issues:
+            raise ScenarioError(issues)
+
+    @classmethod
+    def of(cls, options: PlanOptions | None = None, **overrides: Any) -> PlanOptions:
+        """``options`` (default: the defaults) with every override that is not None applied."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise TypeError(f"unknown plan options {unknown}; known: {sorted(known)}")
+        base = options if options is not None else cls()
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return replace(base, **changes) if changes else base
+
+    def solve_options(self) -> SolveOptions:
+        """The HiGHS-side options."""
+        return SolveOptions(time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap, threads=self.threads,
+                            random_seed=self.random_seed, lp_first=self.lp_first)
+
+    def build_options(self, binaries: str = "needed") -> BuildOptions:
+        """The model-side options (``binaries="all"`` for a persistent model, whose shape must not depend on
+        prices)."""
+        return BuildOptions(dispatch=self.dispatch, binaries=binaries)
