@@ -23,44 +23,36 @@ measured against the pro-rated target at the horizon end (see :mod:`planner.mode
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from planner.domain.end_value import end_value_costs
-from planner.domain.names import wear_block_name
-from planner.domain.sessions import session_target
+from planner.domain.sessions import kept_windows
 from planner.inputs.specs import Scenario
 from planner.model.components.charger import PHASES, session_limits
-from planner.results.plan import Plan, compute_costs, compute_kpis
+from planner.results.from_schedule import plan_from_schedule
+from planner.results.plan import Plan
 
 TOL_KWH = 1e-9
 
 
 def _charge_vehicle(
     scenario: Scenario, v, headroom_kw: np.ndarray, phase_room_kw: dict[str, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Charge ``v`` on arrival within ``headroom_kw`` and, with chargers, each session's charger limits and
     the phase headroom ``phase_room_kw`` (both updated in place).
 
-    Returns charge [kW], end-of-step SoC [kWh] (NaN when unplugged), plugged flags and shortfall entries.
+    Returns charge [kW], end-of-step SoC [kWh] (NaN when unplugged) and plugged flags.
     """
     n, h = scenario.steps, scenario.step_hours
     grid = scenario.grid
     charge = np.zeros(n)
     soc = np.full(n, np.nan)
     plugged = np.zeros(n, dtype=bool)
-    entries: list[dict[str, Any]] = []
     eta = v.eta_charge
     limits = session_limits(scenario, v)
-    for j, s in enumerate(v.sessions):
-        lim = limits[j]
-        frac = grid.coverage(s.arrive, s.depart)
-        if j + 1 < len(v.sessions):  # a step shared with the next session belongs to the next session
-            nxt = v.sessions[j + 1]
-            frac = np.where(grid.coverage(nxt.arrive, nxt.depart) > 0, 0.0, frac)
-        target, first, last, inside = session_target(grid, s)
+    for j, w in kept_windows(grid, v.sessions):  # step ownership: planner.domain.sessions
+        s, lim, frac = v.sessions[j], limits[j], w.fraction
+        first, last = w.first_boundary, w.last_boundary
         level = s.arrive_soc_kwh
         ceiling = max(v.soc_max_kwh, s.arrive_soc_kwh)
         goal = min(s.depart_soc_min_kwh, v.soc_max_kwh)
@@ -85,28 +77,12 @@ def _charge_vehicle(
                 phase_room_kw[phase][t] -= share * p
             level = min(level + eta * p * h, ceiling)
             soc[t] = level
-        short = max(0.0, target - level)
-        entries.append(
-            {
-                "asset": v.name,
-                "kind": "vehicle_session",
-                "session": j,
-                "arrive": s.arrive.tz_convert(grid.timezone),
-                "depart": s.depart.tz_convert(grid.timezone),
-                "departs_in_horizon": inside,
-                "target_kwh": float(target),
-                "requested_kwh": float(s.depart_soc_min_kwh),
-                "soc_kwh": float(level),
-                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
-            }
-        )
-    return charge, soc, plugged, entries
+    return charge, soc, plugged
 
 
 def fallback_plan(scenario: Scenario, reason: str) -> Plan:
     """The fail-safe plan of ``scenario`` (status ``fallback``, with ``reason``); see the module docstring."""
-    n, h = scenario.steps, scenario.step_hours
-    penalty = scenario.shortfall_penalty_per_kwh
+    n = scenario.steps
     load, solar = scenario.load_kw, scenario.solar_kw
     data: dict[str, np.ndarray] = {
         "import_price_per_kwh": scenario.tariff.import_price_per_kwh,
@@ -122,23 +98,17 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
         data[f"{b.name}_charge_kw"] = np.zeros(n)
         data[f"{b.name}_discharge_kw"] = np.zeros(n)
         data[f"{b.name}_soc_kwh"] = np.full(n, b.soc_kwh)
-    shortfalls: list[dict[str, Any]] = []
-    terms: dict[tuple[str, str], float] = {}
     net_demand = load - solar
     phase_room = None
     if scenario.chargers and np.isfinite(scenario.connection.phase_limit_kw):
         phase_room = {p: np.full(n, scenario.connection.phase_limit_kw) for p in PHASES}
     for v in scenario.vehicles:
-        charge, soc, plugged, entries = _charge_vehicle(scenario, v, headroom, phase_room)
+        charge, soc, plugged = _charge_vehicle(scenario, v, headroom, phase_room)
         data[f"{v.name}_charge_kw"] = charge
         data[f"{v.name}_discharge_kw"] = np.zeros(n)
         data[f"{v.name}_soc_kwh"] = soc
         data[f"{v.name}_plugged"] = plugged
         net_demand = net_demand + charge
-        shortfalls.extend(entries)
-        v_penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else penalty
-        terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = v.degradation_cost_per_kwh * float(charge.sum() * h)
-        terms[(v.name, "shortfall_penalty")] = v_penalty * sum(e["shortfall_kwh"] for e in entries)
     demand = np.maximum(net_demand, 0.0)
     imp = np.minimum(demand, limit_imp)
     unserved = np.minimum(demand - imp, load)
@@ -156,29 +126,4 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
     schedule = pd.DataFrame(
         {k: data[k] for k in order + [k for k in data if k not in order]}, index=scenario.grid.index
     )
-    for b in scenario.batteries:
-        short = max(0.0, b.end_soc_min_kwh - b.soc_kwh)
-        shortfalls.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
-                           "soc_kwh": float(b.soc_kwh), "shortfall_kwh": float(short if short > 1e-6 else 0.0)})
-        terms[(wear_block_name("battery", b.name), "degradation_cost")] = 0.0
-        terms[(b.name, "shortfall_penalty")] = penalty * short
-    unserved_kwh = float(unserved.sum() * h)
-    if unserved_kwh > 1e-6:
-        shortfalls.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(load.sum() * h),
-                           "soc_kwh": float("nan"), "shortfall_kwh": unserved_kwh})
-    terms[("load", "unserved_load_penalty")] = penalty * unserved_kwh
-    if not scenario.solar_curtailable:
-        terms[("solar", "forced_curtailment_penalty")] = penalty * float(curtailed.sum() * h)
-    if scenario.tariff.demand_charges:
-        from planner.inputs.tariffs.scheme import demand_charge_cost
-
-        terms[("demand_charge", "demand_charge")] = demand_charge_cost(scenario.tariff, imp)
-    for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
-                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
-        terms[(asset, "end_value")] = value
-    costs = compute_costs(scenario, schedule, terms)
-    return Plan(
-        scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,
-        status="fallback", shortfalls=shortfalls, kpis=compute_kpis(scenario, schedule), reason=reason,
-        notes=list(scenario.notes),
-    )
+    return plan_from_schedule(scenario, schedule, "fallback", reason=reason)

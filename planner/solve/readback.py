@@ -13,7 +13,8 @@ from pyomo.repn.util import VarRecorder
 
 from planner.domain.names import asset_block_name
 from planner.model.build import BuiltModel
-from planner.results.plan import Plan, compute_costs, compute_kpis
+from planner.results.from_schedule import plan_from_schedule
+from planner.results.plan import Plan
 from planner.solve.options import SolveOutcome
 
 NET_TOL_KW = 1e-9
@@ -188,74 +189,19 @@ def _has_params(expr: Any) -> bool:
     return any(True for _ in identify_mutable_parameters(expr))
 
 
-def shortfalls_from_schedule(built: BuiltModel, schedule: pd.DataFrame, outcome: SolveOutcome) -> list[dict[str, Any]]:
-    """Departure targets (met or not), battery end floors and unserved energy."""
-    sc = built.scenario
-    m = built.model
-    out: list[dict[str, Any]] = []
-    for spec in sc.vehicles:
-        b = getattr(m, asset_block_name("vehicle", spec.name))
-        for s, w in enumerate(b.windows):
-            soc = outcome.value(b.soc_kwh[s, w.last_boundary])
-            short = max(0.0, w.target_kwh - soc)
-            session = spec.sessions[s] if s < len(spec.sessions) else None
-            out.append(
-                {
-                    "asset": spec.name,
-                    "kind": "vehicle_session",
-                    "session": s,
-                    "arrive": session.arrive.tz_convert(sc.grid.timezone) if session else None,
-                    "depart": session.depart.tz_convert(sc.grid.timezone) if session else None,
-                    "departs_in_horizon": w.departs_in_horizon,
-                    "target_kwh": float(w.target_kwh),
-                    "requested_kwh": float(session.depart_soc_min_kwh) if session else float("nan"),
-                    "soc_kwh": float(soc),
-                    "shortfall_kwh": float(short if short > 1e-6 else 0.0),
-                }
-            )
-    for spec in sc.batteries:
-        b = getattr(m, asset_block_name("battery", spec.name))
-        soc_end = outcome.value(b.soc_kwh[sc.steps])
-        short = max(0.0, spec.end_soc_min_kwh - soc_end)
-        out.append(
-            {
-                "asset": spec.name,
-                "kind": "battery_end_floor",
-                "target_kwh": float(spec.end_soc_min_kwh),
-                "soc_kwh": float(soc_end),
-                "shortfall_kwh": float(short if short > 1e-6 else 0.0),
-            }
-        )
-    unserved = float(schedule["unserved_load_kw"].sum() * sc.step_hours)
-    if unserved > 1e-6:
-        out.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(sc.load_kw.sum() * sc.step_hours),
-                    "soc_kwh": float("nan"), "shortfall_kwh": unserved})
-    return out
-
-
 def plan_from_solution(built: BuiltModel, outcome: SolveOutcome) -> Plan:
-    """Assemble the :class:`Plan` of a solved model (status ``optimal`` or ``time_limit``)."""
+    """Assemble the :class:`Plan` of a solved model (status ``optimal`` or ``time_limit``): its schedule,
+    with costs from the model's own cost terms and shortfalls and KPIs from
+    :func:`planner.results.from_schedule.plan_from_schedule`."""
     schedule = schedule_from_solution(built, outcome)
-    terms = model_cost_terms(built, outcome)
-    costs = compute_costs(built.scenario, schedule, terms)
-    kpis = compute_kpis(built.scenario, schedule)
-    shortfalls = shortfalls_from_schedule(built, schedule, outcome)
-    return Plan(
-        scenario_name=built.scenario.name,
-        currency=built.scenario.currency,
-        schedule=schedule,
-        costs=costs,
-        status=outcome.status,
-        shortfalls=shortfalls,
-        kpis=kpis,
-        solver={
-            "method": outcome.method,
-            "objective": outcome.objective,
-            "bound": outcome.bound,
-            "gap": outcome.gap,
-            "nodes": outcome.nodes,
-            "binaries": outcome.binaries,
-            "message": outcome.message,
-        },
-        notes=list(built.scenario.notes),
-    )
+    solver = {
+        "method": outcome.method,
+        "objective": outcome.objective,
+        "bound": outcome.bound,
+        "gap": outcome.gap,
+        "nodes": outcome.nodes,
+        "binaries": outcome.binaries,
+        "message": outcome.message,
+    }
+    return plan_from_schedule(built.scenario, schedule, outcome.status,
+                              model_terms=model_cost_terms(built, outcome), solver=solver)

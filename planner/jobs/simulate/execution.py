@@ -6,14 +6,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from planner.domain.end_value import end_value_costs
-from planner.domain.names import wear_block_name
-from planner.domain.sessions import session_target
 from planner.inputs.specs import Scenario, SessionSpec
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.controller import (
@@ -23,7 +20,8 @@ from planner.jobs.simulate.controller import (
     split_net,
 )
 from planner.jobs.simulate.site import TOL_KWH
-from planner.results.plan import Plan, compute_costs, compute_kpis
+from planner.results.from_schedule import plan_from_schedule
+from planner.results.plan import Plan
 from planner.timegrid import TimeGrid
 from planner.verify import verify
 
@@ -341,51 +339,4 @@ def truth_scenario(
 
 def plan_of(scenario: Scenario, schedule: pd.DataFrame) -> Plan:
     """A plan object for an executed schedule: costs, shortfalls and KPIs recomputed from it."""
-    from planner.domain.wear_costs import wear_cost_from_schedule
-
-    h = scenario.step_hours
-    grid = scenario.grid
-    terms: dict[tuple[str, str], float] = {}
-    shortfalls: list[dict[str, Any]] = []
-    for b in scenario.batteries:
-        c = schedule[f"{b.name}_charge_kw"].to_numpy()
-        d = schedule[f"{b.name}_discharge_kw"].to_numpy()
-        soc = schedule[f"{b.name}_soc_kwh"].to_numpy()
-        terms[(wear_block_name("battery", b.name), "degradation_cost")] = wear_cost_from_schedule(
-            b, c, d, h, [(0, np.concatenate([[b.soc_kwh], soc]))])
-        short = max(0.0, b.end_soc_min_kwh - float(soc[-1]))
-        terms[(b.name, "shortfall_penalty")] = scenario.shortfall_penalty_per_kwh * short
-        shortfalls.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
-                           "soc_kwh": float(soc[-1]), "shortfall_kwh": short})
-    for v in scenario.vehicles:
-        c = schedule[f"{v.name}_charge_kw"].to_numpy()
-        d = schedule[f"{v.name}_discharge_kw"].to_numpy()
-        trajectories = []
-        penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
-        total_short = 0.0
-        for j, s in enumerate(v.sessions):
-            target, first, last, inside = session_target(grid, s)
-            traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * c[first:last] * h - d[first:last] * h / v.eta_discharge)
-            trajectories.append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
-            final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
-            short = max(0.0, target - final)
-            short = short if short > 1e-6 else 0.0
-            total_short += short
-            shortfalls.append({
-                "asset": v.name, "kind": "vehicle_session", "session": j,
-                "arrive": s.arrive.tz_convert(grid.timezone), "depart": s.depart.tz_convert(grid.timezone),
-                "departs_in_horizon": inside, "target_kwh": float(target),
-                "requested_kwh": float(s.depart_soc_min_kwh), "soc_kwh": final, "shortfall_kwh": short,
-            })
-        terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = wear_cost_from_schedule(v, c, d, h, trajectories)
-        terms[(v.name, "shortfall_penalty")] = penalty * total_short
-    unserved = schedule["unserved_load_kw"].to_numpy()
-    terms[("load", "unserved_load_penalty")] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
-    for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
-                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
-        terms[(asset, "end_value")] = value
-    costs = compute_costs(scenario, schedule, terms)
-    return Plan(
-        scenario_name=scenario.name, currency=scenario.currency, schedule=schedule, costs=costs,
-        status="executed", shortfalls=shortfalls, kpis=compute_kpis(scenario, schedule),
-    )
+    return plan_from_schedule(scenario, schedule, "executed", notes=[])
