@@ -6,8 +6,8 @@ This module only sums them::
     site_balance[t]:  sum over components of bus_kw[t] == 0          (power into the site's bus, kW)
     objective:        minimise the sum of every component's cost terms (currency, + = paid)
 
-Adding an asset type is one new module in ``planner/components`` and one line in :data:`ASSET_BUILDERS`;
-adding a wear model is one line in :data:`WEAR_MODELS`.
+Adding an asset type is one new module in ``planner/model/components`` and one line in
+:data:`planner.model.registry.ASSET_TYPES`; adding a wear model is one line in :data:`WEAR_MODELS`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import pyomo.environ as pyo
 from planner.domain.sessions import kept_windows
 from planner.inputs.specs import Scenario
 from planner.model.components.base import BuildOptions, Contribution
-from planner.model.components.battery import add_battery
 from planner.model.components.charger import add_chargers, vehicle_for_build
 from planner.model.components.degradation_calendar import add_calendar_wear
 from planner.model.components.degradation_cycle_depth import add_cycle_depth_wear
@@ -33,7 +32,7 @@ from planner.model.components.end_value import add_end_value
 from planner.model.components.grid import add_grid
 from planner.model.components.load import add_load
 from planner.model.components.solar import add_solar
-from planner.model.components.vehicle import add_vehicle
+from planner.model.registry import ASSET_TYPES
 
 WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
     "throughput": add_throughput_wear,
@@ -119,10 +118,9 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
     contributions.append(grid_c)
     contributions.append(add_load(m, scenario))
     contributions.append(add_solar(m, scenario))
-    for spec in scenario.batteries:
-        contributions.append(add_battery(m, scenario, spec, options))
-    for spec in scenario.vehicles:
-        contributions.append(add_vehicle(m, scenario, vehicle_for_build(scenario, spec), options))
+    for asset_type in ASSET_TYPES:
+        for spec in asset_type.specs(scenario):
+            contributions.append(asset_type.add(m, scenario, spec, options))
     if scenario.chargers:
         chargers_c = add_chargers(m, scenario, options)
         if chargers_c is not None:

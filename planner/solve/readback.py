@@ -13,6 +13,7 @@ from pyomo.repn.util import VarRecorder
 
 from planner.domain.names import asset_block_name
 from planner.model.build import BuiltModel
+from planner.model.registry import ASSET_TYPES
 from planner.results.from_schedule import plan_from_schedule
 from planner.results.plan import Plan
 from planner.solve.options import SolveOutcome
@@ -63,22 +64,6 @@ def _read(built: BuiltModel, outcome: SolveOutcome, key: Any, variables: list[An
     return np.where(cols >= 0, x[np.maximum(cols, 0)], fixed)
 
 
-def _vehicle_steps(built: BuiltModel, outcome: SolveOutcome, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps of a vehicle block's charge and discharge variables and of its end-of-step SoC variables; their
-    columns are cached under ``(block name, "charge" | "discharge" | "soc")``."""
-    cache = _cache(built, outcome)
-    key = (b.name, "steps")
-    if key not in cache:
-        ckeys = list(b.charge_kw)
-        dkeys = list(b.discharge_kw)
-        soc_keys = [(s, k) for s, w in enumerate(b.windows) for k in range(w.first_boundary, w.last_boundary)]
-        _columns(built, outcome, (b.name, "charge"), [b.charge_kw[i] for i in ckeys])
-        _columns(built, outcome, (b.name, "discharge"), [b.discharge_kw[i] for i in dkeys])
-        _columns(built, outcome, (b.name, "soc"), [b.soc_kwh[s, k + 1] for s, k in soc_keys])
-        cache[key] = tuple(np.array([i[1] for i in keys], dtype=np.int64) for keys in (ckeys, dkeys, soc_keys))
-    return cache[key]
-
-
 def _values(built: BuiltModel, outcome: SolveOutcome, var: Any, index: list[Any]) -> np.ndarray:
     key = (var.name, len(index), index[0] if index else None)
     cache = _cache(built, outcome)
@@ -115,27 +100,13 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
         "grid_import_kw": np.maximum(imp, 0.0),
         "grid_export_kw": np.maximum(exp, 0.0),
     }
-    for spec in sc.batteries:
-        b = getattr(m, asset_block_name("battery", spec.name))
-        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(_values(built, outcome, b.charge_kw, steps)), 0.0)
-        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(_values(built, outcome, b.discharge_kw, steps)), 0.0)
-        data[f"{spec.name}_soc_kwh"] = _values(built, outcome, b.soc_kwh, list(range(1, n + 1)))
-    for spec in sc.vehicles:
-        b = getattr(m, asset_block_name("vehicle", spec.name))
-        charge = np.zeros(n)
-        discharge = np.zeros(n)
-        soc = np.full(n, np.nan)
-        plugged = np.zeros(n, dtype=bool)
-        ct, dt, sk = _vehicle_steps(built, outcome, b)
-        np.add.at(charge, ct, _read(built, outcome, (b.name, "charge"), None))
-        np.add.at(discharge, dt, _read(built, outcome, (b.name, "discharge"), None))
-        for w in b.windows:
-            plugged[w.steps] = True
-        soc[sk] = _read(built, outcome, (b.name, "soc"), None)
-        data[f"{spec.name}_charge_kw"] = np.maximum(_clean(charge), 0.0)
-        data[f"{spec.name}_discharge_kw"] = np.maximum(_clean(discharge), 0.0)
-        data[f"{spec.name}_soc_kwh"] = soc
-        data[f"{spec.name}_plugged"] = plugged
+    def values(key: Any, variables: Any) -> np.ndarray:
+        return _read(built, outcome, key, None if key in _cache(built, outcome) else variables())
+
+    for asset_type in ASSET_TYPES:  # each component reads back its own block (planner.model.registry)
+        for spec in asset_type.specs(sc):
+            block = getattr(m, asset_block_name(asset_type.kind, spec.name))
+            data.update(asset_type.read(block, spec, n, values))
     return pd.DataFrame(data, index=sc.grid.index)
 
 

@@ -14,8 +14,9 @@ A component adds one Pyomo ``Block`` to the model and returns a :class:`Contribu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -98,6 +99,22 @@ class BuildOptions:
         if self.binaries not in ("needed", "all"):
             msg = f"binaries: {self.binaries!r} - expected 'needed' or 'all'"
             raise ValueError(msg)
+
+
+class SolutionValues(Protocol):
+    """Values of model variables at a solution, given by the solve layer to a component's read-back.
+
+    ``values(key, variables)`` returns the values of ``variables()`` (a list of model variables) in order;
+    ``key`` names the list so that its columns are looked up once per model (``variables`` is then not
+    called again).
+    """
+
+    def __call__(self, key: Hashable, variables: Callable[[], list[Any]]) -> np.ndarray: ...
+
+
+def clean_kw(values: np.ndarray) -> np.ndarray:
+    """A power read back from the solver [kW]: magnitudes below 1e-9 (solver noise) become 0, never negative."""
+    return np.maximum(np.where(np.abs(values) < 1e-9, 0.0, values), 0.0)
 
 
 def positive_steps(values: np.ndarray, tol: float = 0.0) -> list[int]:

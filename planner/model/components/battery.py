@@ -20,11 +20,19 @@ the fraction of the step spent charging, so ``charge_kw / charge_max_kw + discha
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyomo.environ as pyo
 
 from planner.domain.names import asset_block_name
-from planner.model.components.base import BuildOptions, Contribution, StoragePort
+from planner.model.components.base import (
+    BuildOptions,
+    Contribution,
+    SolutionValues,
+    StoragePort,
+    clean_kw,
+)
 
 
 def direction_binary_steps(scenario) -> list[int]:
@@ -94,3 +102,15 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         ends=[(b.soc_kwh[n], float(soc0))],
     )
     return contribution
+
+
+def read_battery(block: Any, spec: Any, steps: int, values: SolutionValues) -> dict[str, np.ndarray]:
+    """The schedule columns of one battery block: ``<name>_charge_kw``, ``_discharge_kw`` [kW, >= 0] and
+    ``_soc_kwh`` (end of each step) [kWh]."""
+    n = steps
+    return {
+        f"{spec.name}_charge_kw": clean_kw(values((block.name, "charge"), lambda: [block.charge_kw[t] for t in range(n)])),
+        f"{spec.name}_discharge_kw": clean_kw(
+            values((block.name, "discharge"), lambda: [block.discharge_kw[t] for t in range(n)])),
+        f"{spec.name}_soc_kwh": values((block.name, "soc"), lambda: [block.soc_kwh[k] for k in range(1, n + 1)]),
+    }

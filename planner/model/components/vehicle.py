@@ -26,11 +26,20 @@ where it matters (a minimum charging power or V2G), and in the ``fractional`` di
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pyomo.environ as pyo
 
 from planner.domain.names import asset_block_name
 from planner.domain.sessions import kept_windows
-from planner.model.components.base import BuildOptions, Contribution, StoragePort
+from planner.model.components.base import (
+    BuildOptions,
+    Contribution,
+    SolutionValues,
+    StoragePort,
+    clean_kw,
+)
 
 
 def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> Contribution:
@@ -142,3 +151,27 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
     )
     return contribution
+
+
+def read_vehicle(block: Any, spec: Any, steps: int, values: SolutionValues) -> dict[str, np.ndarray]:
+    """The schedule columns of one vehicle block: ``<name>_charge_kw``, ``_discharge_kw`` [kW, >= 0, 0 while
+    away], ``_soc_kwh`` (end of each step; NaN while away) [kWh] and ``_plugged`` (any part of the step)."""
+    n = steps
+    index = getattr(block, "readback_index", None)
+    if index is None:  # found once per model: a persistent model is read back after every re-solve
+        ckeys, dkeys = list(block.charge_kw), list(block.discharge_kw)
+        soc_keys = [(s, k) for s, w in enumerate(block.windows) for k in range(w.first_boundary, w.last_boundary)]
+        index = block.readback_index = (ckeys, dkeys, soc_keys, np.array([t for _, t in ckeys], dtype=np.int64),
+                                        np.array([t for _, t in dkeys], dtype=np.int64),
+                                        np.array([k for _, k in soc_keys], dtype=np.int64))
+    ckeys, dkeys, soc_keys, csteps, dsteps, ksteps = index
+    charge, discharge = np.zeros(n), np.zeros(n)
+    soc = np.full(n, np.nan)
+    plugged = np.zeros(n, dtype=bool)
+    np.add.at(charge, csteps, values((block.name, "charge"), lambda: [block.charge_kw[i] for i in ckeys]))
+    np.add.at(discharge, dsteps, values((block.name, "discharge"), lambda: [block.discharge_kw[i] for i in dkeys]))
+    soc[ksteps] = values((block.name, "soc"), lambda: [block.soc_kwh[s, k + 1] for s, k in soc_keys])
+    for w in block.windows:
+        plugged[w.steps] = True
+    return {f"{spec.name}_charge_kw": clean_kw(charge), f"{spec.name}_discharge_kw": clean_kw(discharge),
+            f"{spec.name}_soc_kwh": soc, f"{spec.name}_plugged": plugged}
