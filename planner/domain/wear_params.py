@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from planner.errors import Issue
+from planner.fields import unknown_key
 
 HOURS_PER_YEAR = 8760.0
 
@@ -62,7 +63,7 @@ def check_wear_parameters(params: Mapping[str, object], prefix: str = "degradati
     for key, value in params.items():
         where = f"{prefix}.{key}"
         if key not in WEAR_PARAMETERS:
-            issues.append(Issue(where, value, f"one of {sorted(WEAR_PARAMETERS)}"))
+            issues.append(unknown_key(where, key, WEAR_PARAMETERS))
         elif key == "currency":
             if not isinstance(value, str) or not value:
                 issues.append(Issue(where, value, WEAR_PARAMETERS[key]))

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
-from planner.inputs.reader import FieldReader
+from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     BATTERY_KEYS,
     CHARGER_KEYS,
@@ -24,7 +24,7 @@ from planner.inputs.specs import (
 )
 
 
-def _merge_catalogue(r: FieldReader, table: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
+def _merge_catalogue(r: ScenarioReader, table: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
     """Fill fields from a catalogue entry named by ``model``; explicit fields win."""
     merged = dict(table)
     # HOOK: catalogue (an asset naming a catalogue entry with model = "..." takes its fields)
@@ -62,7 +62,7 @@ def _degradation_issues(
     return wear_model_issues(degradation, capacity_kwh, soc_upper_kwh, where)
 
 
-def read_battery(r: FieldReader, table: Mapping[str, Any], i: int) -> BatterySpec | None:
+def read_battery(r: ScenarioReader, table: Mapping[str, Any], i: int) -> BatterySpec | None:
     where = f"battery[{i}]"
     if not isinstance(table, Mapping):
         r.add(where, table, "a table")
@@ -91,7 +91,7 @@ def read_battery(r: FieldReader, table: Mapping[str, Any], i: int) -> BatterySpe
     )
 
 
-def read_vehicle(r: FieldReader, table: Mapping[str, Any], i: int) -> VehicleSpec | None:
+def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> VehicleSpec | None:
     where = f"vehicle[{i}]"
     if not isinstance(table, Mapping):
         r.add(where, table, "a table")
@@ -148,14 +148,14 @@ def read_vehicle(r: FieldReader, table: Mapping[str, Any], i: int) -> VehicleSpe
     )
 
 
-def _end_value(r: FieldReader, table: Mapping[str, Any], where: str) -> float | None:
+def _end_value(r: ScenarioReader, table: Mapping[str, Any], where: str) -> float | None:
     """``end_value_per_kwh`` of an asset table: a price >= 0, or None (absent: the default rule)."""
     if "end_value_per_kwh" not in table:
         return None
     return r.number(table, "end_value_per_kwh", where, minimum=0.0, maximum=20.0, unit=" [currency/kWh]")
 
 
-def read_charger(r: FieldReader, table: Mapping[str, Any], i: int) -> ChargerSpec | None:
+def read_charger(r: ScenarioReader, table: Mapping[str, Any], i: int) -> ChargerSpec | None:
     where = f"charger[{i}]"
     if not isinstance(table, Mapping):
         r.add(where, table, "a table")
@@ -179,7 +179,7 @@ def read_charger(r: FieldReader, table: Mapping[str, Any], i: int) -> ChargerSpe
     return ChargerSpec(name, cmax, cmin, dmax, bidirectional, phase, table.get("model"))
 
 
-def check_chargers(r: FieldReader, chargers: list[ChargerSpec], vehicles: list[VehicleSpec]) -> None:
+def check_chargers(r: ScenarioReader, chargers: list[ChargerSpec], vehicles: list[VehicleSpec]) -> None:
     """Unique charger names, known charger references, and one vehicle per charger at a time."""
     names: set[str] = set()
     for i, c in enumerate(chargers):

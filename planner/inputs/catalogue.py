@@ -24,6 +24,7 @@ from typing import Any
 
 from planner.domain.wear_params import check_wear_parameters, derived_costs
 from planner.errors import Issue, ScenarioError
+from planner.fields import key_issues, unknown_key
 
 KINDS = ("vehicle", "battery", "charger")
 
@@ -204,9 +205,7 @@ def _number(value: object) -> bool:
 
 def _check(data: dict[str, Any], path: Path) -> list[Issue]:
     issues: list[Issue] = []
-    for key in data:
-        if key not in _TOP_KEYS:
-            issues.append(Issue(key, data[key], f"one of {sorted(_TOP_KEYS)}"))
+    issues.extend(key_issues(data, _TOP_KEYS))
     if data.get("name") != path.stem:
         issues.append(Issue("name", data.get("name"), f"the file stem {path.stem!r}"))
     kind = data.get("kind")
@@ -257,7 +256,7 @@ def check_fields(fields: dict[str, Any], kind: str, prefix: str = "fields") -> l
     for key, value in fields.items():
         where = f"{prefix}.{key}"
         if key not in allowed:
-            issues.append(Issue(where, value, f"one of {sorted(allowed)}"))
+            issues.append(unknown_key(where, key, allowed))
         elif key == "v2g":
             if not isinstance(value, bool):
                 issues.append(Issue(where, value, allowed[key]))

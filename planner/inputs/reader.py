@@ -11,96 +11,20 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Issue, ScenarioError
+from planner.fields import FieldReader
 from planner.inputs.paths import resolve_data_path
 from planner.inputs.series_csv import read_series_csv
 from planner.timegrid import TimeGrid, align_series, to_utc_timestamp
 
 
-class FieldReader:
-    """Collects issues while converting raw TOML values."""
+class ScenarioReader(FieldReader):
+    """The typed-field reader of a scenario (:class:`planner.fields.FieldReader`) with its timestamps and series
+    (constants, lists, arrays, pandas Series, CSV columns aligned to the grid) and reading notes."""
 
     def __init__(self, base_dir: Path) -> None:
-        self.issues: list[Issue] = []
+        super().__init__()
         self.notes: list[str] = []
         self.base_dir = base_dir
-
-    def add(self, field_name: str, value: object, expected: str) -> None:
-        self.issues.append(Issue(field_name, value, expected))
-
-    def check_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
-        import difflib
-
-        for key in table:
-            if not isinstance(key, str):
-                self.add(f"{prefix}{key!r}", "a key that is not a string", "a string key")
-                continue
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else f" ({', '.join(sorted(allowed))})"
-                self.add(f"{prefix}{key}", "unknown key", f"one of the known keys{hint}")
-
-    def table(self, raw: Mapping[str, Any], key: str, prefix: str = "") -> Mapping[str, Any]:
-        value = raw.get(key, {})
-        if not isinstance(value, Mapping):
-            self.add(f"{prefix}{key}", value, "a table")
-            return {}
-        return value
-
-    def number(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        where: str,
-        default: float | None = None,
-        *,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        required: bool = False,
-        unit: str = "",
-        unlimited: bool = False,
-    ) -> float:
-        """A number from ``table[key]``; ``inf`` only where ``unlimited`` (documented as "no limit")."""
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if required or default is None:
-                self.add(name, "missing", f"a number{unit}")
-                return math.nan
-            return default
-        value = table[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.add(name, value, f"a number{unit}")
-            return math.nan
-        value = float(value)
-        if not math.isfinite(value) and not (value == math.inf and unlimited):
-            self.add(name, value, f"a finite number{unit}")
-            return math.nan
-        if minimum is not None and value < minimum:
-            self.add(name, value, f"a number >= {minimum:g}{unit}")
-        if maximum is not None and value > maximum:
-            self.add(name, value, f"a number <= {maximum:g}{unit}")
-        return value
-
-    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-        if key not in table:
-            return default
-        value = table[key]
-        if not isinstance(value, bool):
-            self.add(f"{where}.{key}", value, "true or false")
-            return default
-        return value
-
-    def string(self, table: Mapping[str, Any], key: str, where: str, default: str | None) -> str:
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if default is None:
-                self.add(name, "missing", "a string")
-                return ""
-            return default
-        value = table[key]
-        if not isinstance(value, str):
-            self.add(name, value, "a string")
-            return str(value)
-        return value
 
     def timestamp(self, table: Mapping[str, Any], key: str, where: str) -> pd.Timestamp | None:
         name = f"{where}.{key}"

@@ -17,7 +17,7 @@ import numpy as np
 
 from planner.errors import Issue, ScenarioError
 from planner.inputs.assets import check_chargers, read_battery, read_charger, read_vehicle
-from planner.inputs.reader import FieldReader
+from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     DEFAULT_SHORTFALL_PENALTY_PER_KWH,
     GRID_KEYS,
@@ -34,7 +34,7 @@ from planner.inputs.tariffs.spec import TariffSpec
 from planner.timegrid import TimeGrid, check_timezone
 
 
-def _read_horizon(r: FieldReader, raw: Mapping[str, Any]) -> TimeGrid | None:
+def _read_horizon(r: ScenarioReader, raw: Mapping[str, Any]) -> TimeGrid | None:
     table = r.table(raw, "horizon")
     if not table:
         r.add("horizon", "missing", "a [horizon] table with start, hours, step_minutes, timezone")
@@ -83,7 +83,7 @@ def _read_horizon(r: FieldReader, raw: Mapping[str, Any]) -> TimeGrid | None:
         return None
 
 
-def _read_tariff(r: FieldReader, raw: Mapping[str, Any], grid: TimeGrid) -> TariffSpec | None:
+def _read_tariff(r: ScenarioReader, raw: Mapping[str, Any], grid: TimeGrid) -> TariffSpec | None:
     table = r.table(raw, "tariff")
     if not table:
         r.add("tariff", "missing", "a [tariff] table with prices or a scheme")
@@ -118,7 +118,7 @@ def _read_tariff(r: FieldReader, raw: Mapping[str, Any], grid: TimeGrid) -> Tari
 
 
 def _read_profile(
-    r: FieldReader, raw: Mapping[str, Any], key: str, grid: TimeGrid, allowed: set[str]
+    r: ScenarioReader, raw: Mapping[str, Any], key: str, grid: TimeGrid, allowed: set[str]
 ) -> tuple[np.ndarray, Mapping[str, Any]]:
     table = r.table(raw, key)
     r.check_keys(table, allowed, f"{key}.")
@@ -150,7 +150,7 @@ def read_profile(raw: Mapping[str, Any], key: str, grid: TimeGrid, base_dir: Pat
     ScenarioError
         Listing every problem of the table or its series over ``grid``.
     """
-    r = FieldReader(Path(base_dir))
+    r = ScenarioReader(Path(base_dir))
     values, _ = _read_profile(r, raw, key, grid, SOLAR_KEYS if key == "solar" else SERIES_KEYS)
     if r.issues:
         raise ScenarioError(r.issues)
@@ -171,7 +171,7 @@ def scenario_from_dict(
     """
     from planner.inputs.validate import check_scenario
 
-    r = FieldReader(Path(base_dir))
+    r = ScenarioReader(Path(base_dir))
     if not isinstance(raw, Mapping):
         raise ScenarioError([Issue("scenario", raw, "a table")], source)
     r.check_keys(raw, TOP_KEYS, "")

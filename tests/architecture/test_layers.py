@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "planner"
 LAYERS = [
     ("planner.errors", "planner._version"),
-    ("planner.timegrid", "planner.extras"),
+    ("planner.timegrid", "planner.extras", "planner.fields"),
     ("planner.domain",),
     ("planner.inputs",),
     ("planner.model", "planner.results", "planner.verify"),

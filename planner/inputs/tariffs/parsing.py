@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.errors import Issue
+from planner.fields import FieldReader
 from planner.inputs.paths import resolve_data_path
 from planner.inputs.tariffs.rules import (
     DAY_GROUPS,
@@ -29,27 +29,13 @@ from planner.inputs.tariffs.series import MAX_PRICE_PER_KWH
 # ---- loading and validation ---------------------------------------------------------------------------
 
 
-class Problems:
-    """Collects issues while a file is checked."""
+class Problems(FieldReader):
+    """The typed-field reader of a scheme file (:class:`planner.fields.FieldReader`): unknown keys get the
+    same did-you-mean as a scenario's; prices are checked for pence and per-MWh values."""
 
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-
-    def add(self, field: str, value: object, expected: str) -> None:
-        self.issues.append(Issue(field, value, expected))
-
-    def keys(
-        self, table: dict, field: str, allowed: set[str], required: set[str] = frozenset()
-    ) -> None:  # type: ignore[assignment]
-        for key in table:
-            if key not in allowed:
-                self.add(
-                    f"{field}.{key}" if field else key,
-                    table[key],
-                    f"a known key (one of: {', '.join(sorted(allowed))})",
-                )
-        for key in sorted(required - set(table)):
-            self.add(f"{field}.{key}" if field else key, "missing", "a value (required)")
+    def keys(self, table: dict, field: str, allowed: set[str], required: set[str] = frozenset()) -> None:
+        """Record unknown keys of ``table`` (at ``field``) and missing ``required`` ones."""
+        self.check_keys(table, allowed, f"{field}." if field else "", required)
 
     def number(
         self,
@@ -64,7 +50,7 @@ class Problems:
         path = f"{field}.{key}" if field else key
         if key not in table:
             if default is None and required:
-                self.add(path, "missing", "a number (required)")
+                self.add(path, "missing", "a number")
             return default
         value = table[key]
         if (
@@ -91,7 +77,7 @@ class Problems:
         path = f"{field}.{key}" if field else key
         if key not in table:
             if required:
-                self.add(path, "missing", "a string (required)")
+                self.add(path, "missing", "a string")
             return None
         value = table[key]
         if not isinstance(value, str) or not value.strip():
