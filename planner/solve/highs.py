@@ -8,6 +8,10 @@ import numpy as np
 from planner.model.standard_form import StandardForm
 from planner.solve.options import SolveOptions
 
+KOPT = highspy.HighsModelStatus.kOptimal
+KINFEAS = highspy.HighsModelStatus.kInfeasible
+KTIME = highspy.HighsModelStatus.kTimeLimit
+
 
 def run_highs(h: highspy.Highs, time_limit_s: float) -> highspy.HighsModelStatus:
     """Run HiGHS once on the model it holds, with a time limit [s]; return its model status.

@@ -9,14 +9,11 @@ import highspy
 import numpy as np
 
 from planner.model.standard_form import StandardForm
-from planner.solve.highs import run_highs
+from planner.solve.highs import KINFEAS, KOPT, KTIME, run_highs
 from planner.solve.options import (
     DIVE_LPS,
     DIVE_VALUES,
     INDICATOR_TOL_KW,
-    KINFEAS,
-    KOPT,
-    KTIME,
     MAX_NODES,
     MAX_ROOT_BRANCH_CANDIDATES,
     ROOT_BASIS_AT_NODES,

@@ -41,12 +41,10 @@ import numpy as np
 
 from planner.model.build import BuiltModel
 from planner.model.standard_form import StandardForm, compile_model
-from planner.solve.highs import highs_from_form, run_highs
+from planner.solve.highs import KOPT, KTIME, highs_from_form, run_highs
 from planner.solve.linked_search import LinkedSearch
 from planner.solve.options import (
     INDICATOR_TOL_KW,
-    KOPT,
-    KTIME,
     LAZY_MAX_CANDIDATES,
     LAZY_MIP_FROM_ROWS,
     LAZY_ROUNDS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import highspy
 import numpy as np
 
 INDICATOR_TOL_KW = 1e-7
@@ -56,9 +55,6 @@ violated rows; any whose completion fails is added and the MILP re-run (each MIL
 full one, so a solution whose completion holds is optimal for it). Measured: 48 h x 5 min 1.7 -> 0.75 s
 (no V2G), slower on the 96-step negative-price and time-of-use homes (docs/performance.md)."""
 
-KOPT = highspy.HighsModelStatus.kOptimal
-KINFEAS = highspy.HighsModelStatus.kInfeasible
-KTIME = highspy.HighsModelStatus.kTimeLimit
 
 
 @dataclass(frozen=True)
