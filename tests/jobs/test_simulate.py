@@ -18,7 +18,7 @@ from planner.jobs.simulate.strategies import GreedyCharging, _wear_spec
 from planner.solve.fallback import fallback_plan
 from planner.verify import verify
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START = "2023-03-25"  # 2023-03-26 has 23 hours in Europe/London
 DAYS = 3
 

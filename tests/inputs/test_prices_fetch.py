@@ -15,7 +15,7 @@ from planner.cli.main import main
 from planner.inputs.prices import PriceFetchError, fetch_entsoe, fetch_octopus
 from planner.inputs.scenario import scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "data/series/fixtures/day_pair_winter_2023-01-16.csv"
 DAY_AHEAD = ROOT / "data/series/day_ahead_de_lu_2023-2024.csv"
 

@@ -33,7 +33,7 @@ from planner.jobs.batch import (
 )
 from planner.jobs.batch.population import PopulationSpec, generate_population, population_table
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # a 16-hour evening-to-morning horizon keeps each solve small while covering real overnight sessions
 SMALL = {"start": "2023-03-14T16:00:00+00:00", "hours": 16.0}
 

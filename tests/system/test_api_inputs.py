@@ -15,7 +15,7 @@ import pytest
 import planner
 from planner.inputs.scenario import scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data/examples/leaf-xstorage.toml"
 N = 48
 

@@ -18,7 +18,7 @@ from planner.jobs.batch import read_site_result, run_batch, site_key
 from planner.jobs.batch.local_pool import Crash, run_local
 from planner.jobs.batch.population import PopulationSpec, generate_population
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(tasks, workers=2):

@@ -13,7 +13,7 @@ from planner.cli.main import main
 from planner.errors import ScenarioError
 from planner.jobs.compare import compare_tariffs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _study():
@@ -92,7 +92,7 @@ def test_a_summer_period_starts_at_local_midnight_east_of_utc():
     """A BST home: the period starts at 00:00 local (23:00 UTC the day before), not at UTC midnight."""
     from planner.jobs.compare import compare_tariffs, site_from_scenario
 
-    path = Path(__file__).resolve().parents[1] / "data" / "examples" / "leaf-no-v2g.toml"
+    path = Path(__file__).resolve().parents[2] / "data" / "examples" / "leaf-no-v2g.toml"
     site = site_from_scenario(path, "2023-07-18", 1, history_days=0)
     result = compare_tariffs(site, ["agile"], ["optimal"], start="2023-07-18", days=1, forecast="perfect")
     schedule = result.results[("agile", "optimal")].schedule

@@ -13,7 +13,7 @@ from planner.errors import ScenarioError
 from planner.inputs.scenario import load_scenario, scenario_from_dict
 from planner.verify import check, verify
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples"
 T0 = "2025-01-15T00:00:00+00:00"
 
 

@@ -13,7 +13,7 @@ import pytest
 from planner.jobs.simulate.simulation import simulate
 from planner.jobs.simulate.strategies import get_strategy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEURISTICS = ("charge_on_arrival", "cheapest_hours")
 
 

@@ -17,7 +17,7 @@ from planner.inputs.scenario import scenario_from_dict
 from planner.inputs.tariffs.scheme import list_schemes, load_scheme
 from planner.verify import verify
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "data" / "series" / "fixtures" / "day_pair_winter_2023-01-16.csv"
 
 SCHEME_HEAD = """schema_version = 1

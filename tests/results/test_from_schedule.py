@@ -11,7 +11,7 @@ import planner
 from planner.results.from_schedule import plan_from_schedule
 from planner.solve.fallback import fallback_plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("example", ["leaf-xstorage", "leaf-no-v2g", "negative-prices", "depot-20-vans"])

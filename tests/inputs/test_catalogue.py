@@ -45,7 +45,7 @@ def test_catalogue_has_the_required_items():
 
 
 def test_models_dir_is_the_source_tree_models_folder():
-    assert models_dir() == Path(__file__).resolve().parents[1] / "models"
+    assert models_dir() == Path(__file__).resolve().parents[2] / "models"
 
 
 @pytest.mark.parametrize("name", NAMES)

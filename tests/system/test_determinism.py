@@ -14,7 +14,7 @@ import pytest
 import planner
 from planner.verify import verify
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "examples" / "leaf-xstorage.toml"
 
 DST_SCENARIO = {

@@ -23,7 +23,7 @@ from planner.inputs.tariffs import scheme as tariffs
 from planner.inputs.tariffs.scheme import load_scheme, tariff_from_table
 from planner.timegrid import TimeGrid
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SERIES = ROOT / "data" / "series"
 AGILE_FILE = SERIES / "agile_gb_import_export_2022-11-01_2023-12-20.csv"
 AGILE_A_FILE = SERIES / "agile_gb_import_region_A_2018-02-19_2021-08-23.csv"

@@ -12,7 +12,7 @@ import planner
 from planner.results.plot.style import power_groups
 
 pytest.importorskip("matplotlib")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data/examples/leaf-xstorage.toml"
 BLOCKER = """
 import sys

@@ -14,7 +14,7 @@ from planner.inputs.catalogue import check_fields, read_entry_file
 from planner.inputs.scenario import scenario_from_dict
 from planner.inputs.tariffs.files import parse_scheme
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DID_YOU_MEAN = "unknown key - expected one of the known keys (did you mean '{}'?)"
 
 
