@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
 
 TOL_KW = 1e-5
@@ -283,7 +284,6 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             if model_name == "throughput":
                 recomputed[f"degradation_cost_{spec.name}"] = spec.degradation_cost_per_kwh * throughput[spec.name]
             else:  # cycle_depth / calendar: recomputed from the schedule by the wear arithmetic (numpy only)
-                from planner.domain.wear_costs import wear_cost_from_schedule
 
                 recomputed[f"degradation_cost_{spec.name}"] = wear_cost_from_schedule(
                     spec, col(f"{spec.name}_charge_kw"), col(f"{spec.name}_discharge_kw"), h,

@@ -7,12 +7,13 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.cli.options import add_plan_options, plan_options
 from planner.cli.output import EXIT_FAILED, EXIT_OK, echo
-from planner.jobs.batch.records import BatchProgress
-from planner.jobs.batch.run import run_batch
+
+if TYPE_CHECKING:
+    from planner.jobs.batch.records import BatchProgress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +75,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     reporter = _ProgressReporter(echo)
     try:
+        from planner.jobs.batch.run import run_batch  # loaded when the command runs (fast --help)
+
         result = run_batch(
             args.input, args.out, workers=args.workers, scheduler=args.scheduler,
             options=plan_options(args), resume=args.resume, progress=reporter, results_format=args.format,

@@ -9,7 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from planner.domain.wear import wear_model_issues
 from planner.errors import Issue, ScenarioError
+from planner.inputs.catalogue import scenario_fields
 from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     BATTERY_KEYS,
@@ -27,19 +29,11 @@ from planner.inputs.specs import (
 def _merge_catalogue(r: ScenarioReader, table: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
     """Fill fields from a catalogue entry named by ``model``; explicit fields win."""
     merged = dict(table)
-    # HOOK: catalogue (an asset naming a catalogue entry with model = "..." takes its fields)
     name = table.get("model")
     if name is None:
         return merged
     try:
-        from planner.inputs import catalogue
-    except ImportError:
-        return merged
-    loader = getattr(catalogue, "scenario_fields", None)
-    if loader is None:
-        return merged
-    try:
-        base = dict(loader(name, kind))
+        base = dict(scenario_fields(name, kind))
     except ScenarioError as exc:
         r.issues.extend(Issue(f"{where}.model", i.value, i.expected) for i in exc.issues)
         return merged
@@ -55,7 +49,6 @@ def _degradation_issues(
     degradation: Mapping[str, Any], capacity_kwh: float, soc_upper_kwh: float, where: str
 ) -> list[Issue]:
     """Problems of an asset's ``[degradation]`` table (wear ``model`` plus its parameters)."""
-    from planner.domain.wear import wear_model_issues
 
     if not (math.isfinite(capacity_kwh) and math.isfinite(soc_upper_kwh)):
         return []

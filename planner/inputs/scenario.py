@@ -30,7 +30,9 @@ from planner.inputs.specs import (
     GridSpec,
     Scenario,
 )
+from planner.inputs.tariffs import scheme as tariffs
 from planner.inputs.tariffs.spec import TariffSpec
+from planner.inputs.validate import asset_issues, check_scenario
 from planner.timegrid import TimeGrid, check_timezone
 
 
@@ -90,7 +92,6 @@ def _read_tariff(r: ScenarioReader, raw: Mapping[str, Any], grid: TimeGrid) -> T
         return None
     # HOOK: tariff scheme (a [tariff] table naming a scheme is resolved by planner.inputs.tariffs.scheme)
     if "scheme" in table:
-        from planner.inputs.tariffs import scheme as tariffs
 
         resolver = getattr(tariffs, "tariff_from_table", None)
         if resolver is None:
@@ -169,7 +170,6 @@ def scenario_from_dict(
     ScenarioError
         Listing every problem found.
     """
-    from planner.inputs.validate import check_scenario
 
     r = ScenarioReader(Path(base_dir))
     if not isinstance(raw, Mapping):
@@ -214,7 +214,6 @@ def scenario_from_dict(
     chargers = [x for i, raw_c in enumerate(chargers_raw) if (x := read_charger(r, raw_c, i))]
     check_chargers(r, chargers, vehicles)
     if grid is None:
-        from planner.inputs.validate import asset_issues
 
         seen = {issue.field for issue in r.issues}
         more = [i for i in asset_issues(batteries, vehicles, connection, None) if i.field not in seen]
@@ -225,7 +224,6 @@ def scenario_from_dict(
     curtailable = r.boolean(solar_table, "curtailable", "solar", True)
     if r.issues or tariff is None:
         # also list what is wrong with the assets themselves (fields already reported are not repeated)
-        from planner.inputs.validate import asset_issues
 
         seen = {issue.field for issue in r.issues}
         more = [i for i in asset_issues(batteries, vehicles, connection, grid) if i.field not in seen]

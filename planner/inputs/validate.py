@@ -28,6 +28,7 @@ import numpy as np
 from planner.domain.names import model_name
 from planner.errors import Issue
 from planner.inputs.magnitudes import load_issues, penalty_issues, step_price_issues
+from planner.inputs.tariffs.series import MAX_PRICE_PER_KWH
 
 if TYPE_CHECKING:
     from planner.inputs.specs import Scenario
@@ -45,7 +46,6 @@ MAX_ISSUES_PER_SERIES = 5
 
 
 def _max_price_per_kwh() -> float:
-    from planner.inputs.tariffs.series import MAX_PRICE_PER_KWH
 
     return float(MAX_PRICE_PER_KWH)
 

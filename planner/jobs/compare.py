@@ -18,9 +18,13 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ScenarioError
+from planner.inputs.paths import resolve_data_path
+from planner.inputs.scenario import load_scenario, read_profile
+from planner.inputs.series_csv import read_series_csv
 from planner.jobs.simulate.simulation import SimulationResult, simulate
-from planner.jobs.simulate.site import Site, prices_from_scheme
+from planner.jobs.simulate.site import Site, TripSession, prices_from_scheme
 from planner.solve.plan_options import PlanOptions
+from planner.timegrid import TimeGrid
 
 TARIFF_ALIASES: dict[str, str] = {
     "flat": "flat-price-cap+outgoing-fixed",
@@ -248,11 +252,6 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     """
     import tomllib
 
-    from planner.inputs.paths import resolve_data_path
-    from planner.inputs.scenario import load_scenario, read_profile
-    from planner.inputs.series_csv import read_series_csv
-    from planner.jobs.simulate.site import TripSession
-    from planner.timegrid import TimeGrid
 
     path = Path(path)
     template = load_scenario(path)

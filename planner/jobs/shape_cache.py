@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from planner.api import plan
 from planner.errors import PlannerError
 from planner.inputs.specs import Scenario
+from planner.inputs.validate import degraded_notes
 from planner.results.plan import Plan
 from planner.solve.persistent import PlanSession, same_shape
 from planner.solve.plan_options import PlanOptions
@@ -73,7 +75,6 @@ class ShapeCache:
                 else:
                     self.reused += 1
                     return _with_notes(result, scenario)
-        from planner.api import plan
 
         result = plan(scenario, self.options)
         self.fresh += 1
@@ -108,7 +109,6 @@ class ShapeCache:
 
 def _with_notes(result: Plan, scenario: Scenario) -> Plan:
     """Add the degraded-input notes :func:`planner.plan` would have listed."""
-    from planner.inputs.validate import degraded_notes
 
     notes = list(result.notes)
     for note in degraded_notes(scenario):

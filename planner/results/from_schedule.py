@@ -20,6 +20,7 @@ from planner.domain.names import wear_block_name
 from planner.domain.sessions import kept_windows
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.inputs.specs import Scenario
+from planner.inputs.tariffs.scheme import demand_charge_cost
 from planner.results.plan import Plan, compute_costs, compute_kpis
 
 SHORTFALL_TOL_KWH = 1e-6
@@ -100,7 +101,6 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame,
     if not scenario.solar_curtailable:
         terms[("solar", "forced_curtailment_penalty")] = penalty * float(schedule["solar_curtailed_kw"].sum() * h)
     if scenario.tariff.demand_charges:
-        from planner.inputs.tariffs.scheme import demand_charge_cost
 
         terms[("demand_charge", "demand_charge")] = demand_charge_cost(
             scenario.tariff, schedule["grid_import_kw"].to_numpy(dtype=float))

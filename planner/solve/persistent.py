@@ -33,6 +33,7 @@ import pyomo.environ as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.domain.end_value import end_value_rate_per_kwh
+from planner.errors import SolverError
 from planner.inputs.specs import Scenario
 from planner.model.build import BuiltModel, build_model, flow_bounds_kw
 from planner.model.standard_form import compile_model
@@ -275,7 +276,6 @@ class PlanSession:
         planner.errors.SolverError
             When no solution is found (the session does not substitute a fail-safe plan).
         """
-        from planner.errors import SolverError
 
         t0 = time.perf_counter()
         timings: dict[str, float] = {}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from planner.jobs.batch.local_pool import Crash, run_local
 from planner.jobs.batch.records import SiteResult, SiteTask
 from planner.jobs.batch.storage import atomic_write
 from planner.jobs.batch.worker import init_worker, plan_site
@@ -26,7 +27,6 @@ def run_local_sites(
     """
     from functools import partial
 
-    from planner.jobs.batch.local_pool import Crash, run_local
 
     def report(task: SiteTask, value: Any) -> None:
         if isinstance(value, SiteResult):

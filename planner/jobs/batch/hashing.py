@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from planner.inputs.catalogue import models_dir
+from planner.inputs.paths import data_dir, resolve_data_path
+
 RESULT_FORMAT = 1
 """Version of the results-folder layout (part of every input hash)."""
 _FILE_KEYS = re.compile(r"(^|_)csv$")
@@ -58,7 +61,6 @@ class FileDigests:
 
 def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
     """Every file a scenario dictionary refers to: series CSVs, tariff schemes, catalogue entries."""
-    from planner.inputs.paths import data_dir, resolve_data_path
 
     found: dict[str, Path] = {}
 
@@ -77,7 +79,6 @@ def referenced_files(raw: Any, base_dir: Path) -> dict[str, Path]:
                         found[f"{parent}{key}={value}"] = path if path.is_absolute() else base_dir / path
                     elif key == "model":
                         with contextlib.suppress(Exception):
-                            from planner.inputs.catalogue import models_dir
 
                             found[f"model={value}"] = models_dir() / f"{value}.toml"
                 else:

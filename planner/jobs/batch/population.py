@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.inputs.catalogue import scenario_fields
 from planner.inputs.paths import data_dir
 
 VEHICLE_MODELS = ("nissan-leaf-62", "nissan-leaf-40", "nissan-env200-40", "volkswagen-id4-77")
@@ -221,7 +222,6 @@ def population_table(spec: PopulationSpec) -> tuple[pd.DataFrame, pd.DataFrame, 
     pv : pandas.DataFrame
         Shared PV output per kWp [kW/kWp], same index, column ``pv_kw_per_kwp``.
     """
-    from planner.inputs.catalogue import scenario_fields
 
     if spec.homes < 1:
         msg = f"homes must be >= 1 (got {spec.homes})"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from planner.jobs.batch.hashing import site_key
 from planner.jobs.batch.records import SiteResult
+from planner.results.plan import Plan
 
 
 def atomic_write(final: Path, staging: Path, write: Callable[[Path], None]) -> None:
@@ -213,7 +214,6 @@ def load_site_plan(out_dir: str | Path, site: str) -> Any:
     FileNotFoundError
         If the site has no stored schedule.
     """
-    from planner.results.plan import Plan
 
     key = site_key(site)
     paths = [schedule_path(Path(out_dir), key, fmt) for fmt in FORMATS]

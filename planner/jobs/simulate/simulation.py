@@ -55,6 +55,7 @@ from planner.jobs.simulate.site import (
     prices_from_scheme,
     wall_time,
 )
+from planner.jobs.simulate.strategies import get_strategy
 from planner.results.plan import Plan
 from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
@@ -197,7 +198,6 @@ def simulate(
     SimulationResult
         Daily costs and states, the executed schedule and totals; every day's plan has passed ``verify``.
     """
-    from planner.jobs.simulate.strategies import get_strategy
 
     t_wall = time.perf_counter()
     if isinstance(prices, str):

@@ -13,6 +13,8 @@ import pandas as pd
 
 from planner.errors import PlannerError, ScenarioError
 from planner.inputs.specs import Scenario
+from planner.inputs.tariffs.rules import FlatRule, WindowRule
+from planner.inputs.tariffs.scheme import load_scheme
 from planner.timegrid import TimeGrid
 
 TOL_KWH = 1e-9
@@ -136,8 +138,6 @@ def prices_from_scheme(site: Site, tariff: str) -> SitePrices:
     ScenarioError
         Unknown scheme, demand charges (not supported in simulation), or series not covering the site.
     """
-    from planner.inputs.tariffs.rules import FlatRule, WindowRule
-    from planner.inputs.tariffs.scheme import load_scheme
 
     parts = tariff.split("+")
     scheme = load_scheme(parts[0], field="tariff")

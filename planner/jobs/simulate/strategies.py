@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.domain.sessions import session_target
+from planner.domain.wear_params import throughput_cost_per_kwh
 from planner.errors import ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
@@ -108,7 +109,6 @@ class GreedyCharging:
 
 def _wear_spec(spec: BatterySpec | VehicleSpec, wear: str) -> BatterySpec | VehicleSpec:
     """The asset with the requested wear pricing (``scenario``, ``throughput`` or ``cycle_depth``)."""
-    from planner.domain.wear_params import throughput_cost_per_kwh
 
     table = dict(spec.degradation)
     if wear == "scenario":
