@@ -86,3 +86,10 @@ def kept_windows(grid: Any, sessions: Sequence[Any]) -> list[tuple[int, SessionW
             kept[k] = (j, replace(w, steps=[t for t in w.steps if not later[t]],
                                   fraction=np.where(later, 0.0, w.fraction)))
     return kept
+
+
+def shortfall_penalty_per_kwh(vehicle: Any, scenario_penalty_per_kwh: float) -> float:
+    """Price of one kWh short of a vehicle's departure target [currency/kWh]: the vehicle's own
+    ``shortfall_penalty_per_kwh`` when set, else the scenario's."""
+    own = vehicle.shortfall_penalty_per_kwh
+    return float(own) if own is not None else float(scenario_penalty_per_kwh)

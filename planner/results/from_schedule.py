@@ -17,7 +17,7 @@ import pandas as pd
 
 from planner.domain.end_value import end_value_costs
 from planner.domain.names import wear_block_name
-from planner.domain.sessions import kept_windows
+from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.inputs.specs import Scenario
 from planner.inputs.tariffs.scheme import demand_charge_cost
@@ -95,7 +95,7 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame,
         trajectories = [(w.first_boundary, traj) for _, w, traj in vehicle_trajectories(scenario, schedule, v)]
         terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = wear_cost_from_schedule(
             v, c, d, h, trajectories)
-        v_penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else penalty
+        v_penalty = shortfall_penalty_per_kwh(v, penalty)
         terms[(v.name, "shortfall_penalty")] = v_penalty * short_of.get(v.name, 0.0)
     terms[("load", "unserved_load_penalty")] = penalty * float(schedule["unserved_load_kw"].sum() * h)
     if not scenario.solar_curtailable:

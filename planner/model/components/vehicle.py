@@ -32,7 +32,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from planner.domain.names import asset_block_name
-from planner.domain.sessions import kept_windows
+from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
 from planner.model.components.base import (
     BuildOptions,
     Contribution,
@@ -126,11 +126,7 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
             term = term + b.discharge_kw[s, t]
         bus[t] = term if t not in bus else bus[t] + term
     contribution.bus_kw = bus
-    penalty = (
-        spec.shortfall_penalty_per_kwh
-        if spec.shortfall_penalty_per_kwh is not None
-        else scenario.shortfall_penalty_per_kwh
-    )
+    penalty = shortfall_penalty_per_kwh(spec, scenario.shortfall_penalty_per_kwh)
     contribution.costs["shortfall_penalty"] = penalty * sum(b.shortfall_kwh[s] for s in sessions)
     charge: dict[int, object] = {}
     discharge: dict[int, object] = {}
