@@ -58,7 +58,13 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str]) -> int:
-    realistic_dir, perfect_dir = Path(argv[0]), Path(argv[1])
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regret of the realistic-forecast study against perfect foresight")
+    parser.add_argument("realistic", type=Path, help="report folder of the realistic-forecast run")
+    parser.add_argument("perfect", type=Path, help="report folder of the perfect-foresight run")
+    args = parser.parse_args(argv)
+    realistic_dir, perfect_dir = args.realistic, args.perfect
     table = regret_table(pd.read_csv(realistic_dir / "comparison.csv"), pd.read_csv(perfect_dir / "comparison.csv"))
     table.to_csv(realistic_dir / "regret.csv", index=False)
     text = ("# Regret: realistic forecast against perfect foresight\n\nMoney in GBP per year; saving against "
