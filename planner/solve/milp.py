@@ -58,14 +58,17 @@ from planner.solve.options import (
 
 
 def solve_model(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
-    """Compile ``built``, hand it to HiGHS and solve it (see the module docstring)."""
+    """Compile ``built``, hand it to HiGHS and solve it (see the module docstring).
+
+    The time limit covers the hand-over too: HiGHS gets what is left of ``options.time_limit_s`` after it.
+    """
     options = options or SolveOptions()
     t0 = time.perf_counter()
     sf = compile_model(built.model)
     links = link_columns(built, sf)
     h = highs_from_form(sf, options, np.zeros(sf.num_cols, dtype=bool) if options.lp_first else None)
     handover = time.perf_counter() - t0
-    outcome = solve_form(h, sf, links, options)
+    outcome = solve_form(h, sf, links, options, deadline=t0 + options.time_limit_s)
     outcome.handover_seconds = handover
     return outcome
 
@@ -84,14 +87,18 @@ def solve_form(
     sf: StandardForm,
     links: tuple[np.ndarray, np.ndarray],
     options: SolveOptions,
+    deadline: float | None = None,
 ) -> SolveOutcome:
     """Solve the model held by ``h`` (built from ``sf``) with the strategy of the module docstring.
+
+    ``deadline`` (a ``time.perf_counter()`` instant) ends every HiGHS run; default: ``time_limit_s`` from now.
 
     With ``options.lp_first`` the instance must hold the model with every column continuous; it is left so
     (bounds restored) when the function returns, which lets :mod:`planner.solve.persistent` re-solve it.
     """
     t_start = time.perf_counter()
-    deadline = t_start + options.time_limit_s
+    if deadline is None:
+        deadline = t_start + options.time_limit_s
     n_bin = int(np.count_nonzero(sf.integer))
     bcols, icols = links
     linked_all = n_bin == 0 or bool(np.isin(np.flatnonzero(sf.integer), bcols).all())

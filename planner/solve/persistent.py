@@ -289,7 +289,8 @@ class PlanSession:
             self.built.scenario = scenario
             self._push(p)
         t2 = time.perf_counter()
-        outcome = solve_form(self.h, self.sf, self.links, replace(self.options))
+        outcome = solve_form(self.h, self.sf, self.links, replace(self.options),
+                             deadline=t0 + self.options.time_limit_s)  # updates count against the limit
         t3 = time.perf_counter()
         if not outcome.ok:
             raise SolverError(f"solver found no solution ({outcome.message})")

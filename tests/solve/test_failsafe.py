@@ -229,3 +229,39 @@ def test_time_limit_is_honoured_on_the_wall_clock(limit_s: float) -> None:
     if result.status == "fallback":
         assert result.reason
         assert all(s["shortfall_kwh"] == 0.0 for s in result.shortfalls if s.get("kind") == "vehicle_session")
+
+
+def test_the_hand_over_counts_against_the_time_limit(monkeypatch):
+    """HiGHS gets what is left of the limit after compiling and handing over the model, not the whole limit."""
+    import time as _time
+
+    from conftest import ROOT
+
+    from planner.inputs.scenario import load_scenario
+    from planner.model.build import build_model
+    from planner.solve import highs, milp
+    from planner.solve.options import SolveOptions
+
+    scenario = load_scenario(ROOT / "data" / "examples" / "leaf-xstorage.toml")
+    built = build_model(scenario)
+    slow_compile = milp.compile_model
+
+    def compile_slowly(model):
+        _time.sleep(0.6)
+        return slow_compile(model)
+
+    limits: list[float] = []
+    real_run = highs.run_highs
+
+    def recording_run(h, time_limit_s):
+        limits.append(time_limit_s)
+        return real_run(h, time_limit_s)
+
+    monkeypatch.setattr(milp, "compile_model", compile_slowly)
+    monkeypatch.setattr(milp, "run_highs", recording_run)
+    import planner.solve.linked_search as linked
+
+    monkeypatch.setattr(linked, "run_highs", recording_run)
+    outcome = milp.solve_model(built, SolveOptions(time_limit_s=2.0))
+    assert outcome.ok and limits
+    assert max(limits) <= 2.0 - 0.6 + 0.05, limits
