@@ -34,6 +34,7 @@ def plan(
     *,
     time_limit_s: float | None = None,
     mip_rel_gap: float | None = None,
+    mip_abs_gap: float | None = None,
     threads: int | None = None,
     random_seed: int | None = None,
     dispatch: str | None = None,
@@ -55,6 +56,8 @@ def plan(
         call returns within about ``time_limit_s + 0.25 s`` (plus reading back and verifying the plan).
     mip_rel_gap : float
         Relative optimality gap at which the MILP stops (use 1e-6 or 0 for a tighter proof).
+    mip_abs_gap : float
+        Absolute gap [currency] at which it stops as well (default 0: the relative gap alone).
     threads, random_seed : int
         HiGHS threads and seed (the defaults make runs deterministic).
     dispatch : str
@@ -85,7 +88,8 @@ def plan(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    opts = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads,
+    opts = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, mip_abs_gap=mip_abs_gap,
+                          threads=threads,
                           random_seed=random_seed, dispatch=dispatch, lp_first=lp_first)
     time_limit_s, dispatch = opts.time_limit_s, opts.dispatch
     t0 = time.perf_counter()

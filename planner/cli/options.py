@@ -12,6 +12,8 @@ def add_plan_options(parser: argparse.ArgumentParser, what: str = "plan") -> Non
     parser.add_argument("--time-limit-s", type=float, default=10.0,
                         help=f"solver time limit per {what} [s] (default 10)")
     parser.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
+    parser.add_argument("--abs-gap", type=float, default=0.0,
+                        help="absolute MIP gap [currency]: also stop when proven this close (default 0: off)")
     parser.add_argument(
         "--dispatch", choices=["setpoint", "fractional"], default="setpoint",
         help="setpoint: one power per step (default); fractional: switching within a step allowed",
@@ -23,5 +25,5 @@ def plan_options(args: argparse.Namespace) -> Any:
     """The :class:`~planner.solve.plan_options.PlanOptions` of parsed arguments (bad values: ScenarioError)."""
     from planner.solve.plan_options import PlanOptions
 
-    return PlanOptions(time_limit_s=args.time_limit_s, mip_rel_gap=args.gap, dispatch=args.dispatch,
-                       threads=args.threads)
+    return PlanOptions(time_limit_s=args.time_limit_s, mip_rel_gap=args.gap, mip_abs_gap=args.abs_gap,
+                       dispatch=args.dispatch, threads=args.threads)

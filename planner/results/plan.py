@@ -104,6 +104,9 @@ class Plan:
         if self.solver:
             gap = self.solver.get("gap")
             gap_txt = f", gap {gap:.2e}" if isinstance(gap, float) and np.isfinite(gap) else ""
+            abs_gap = self.solver.get("abs_gap")
+            if isinstance(abs_gap, float) and np.isfinite(abs_gap):
+                gap_txt += f" ({abs_gap:.4f} {self.currency})"
             lines[0] += f", method {self.solver.get('method', '?')}{gap_txt}"
         lines.append(f"  solve time {self.solve_seconds * 1000:.0f} ms")
         lines.append("  costs:")

@@ -64,6 +64,7 @@ def highs_from_form(sf: StandardForm, options: SolveOptions, integer: np.ndarray
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", int(options.random_seed))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.setOptionValue("mip_abs_gap", max(float(options.mip_abs_gap), 1e-6))  # HiGHS's default floor is 1e-6
     lp = highspy.HighsLp()
     lp.num_col_ = sf.num_cols
     lp.num_row_ = sf.num_rows

@@ -112,7 +112,7 @@ class LinkedSearch:
         return float(self.sf.cost @ x + self.sf.offset)
 
     def _gap_closed(self, bound: float) -> bool:
-        return rel_gap(self.incumbent_obj, bound) <= self.options.mip_rel_gap
+        return self.options.gap_closed(self.incumbent_obj, bound)
 
     def _accept(self, xc: np.ndarray) -> None:
         obj = self._objective(xc)
@@ -140,7 +140,7 @@ class LinkedSearch:
         viol = self._violation(xc)
         if viol.max(initial=0.0) <= ROW_TOL:
             obj = self._objective(xc)
-            if rel_gap(obj, root_bound) <= self.options.mip_rel_gap:
+            if self.options.gap_closed(obj, root_bound):
                 return SolveOutcome("optimal", obj, root_bound, rel_gap(obj, root_bound), "lp_completion",
                                     "Optimal", 1, col_values=xc, lp_seconds=self.lp_seconds)
         self.root_candidates = {c for _, c in self._candidates(viol, {})}
@@ -226,7 +226,7 @@ class LinkedSearch:
             viol = self._violation(xc)
             if viol.max(initial=0.0) <= ROW_TOL:
                 self._accept(xc)
-                if rel_gap(self._objective(xc), obj) <= self.options.mip_rel_gap:
+                if self.options.gap_closed(self._objective(xc), obj):
                     continue
             col = self._branch_col(viol, fixed)
             if col is None:

@@ -67,6 +67,8 @@ class SolveOptions:
         Wall-clock limit for the solve [s].
     mip_rel_gap : float
         Relative optimality gap at which a MILP solution is accepted (dimensionless).
+    mip_abs_gap : float
+        Absolute gap [currency] at which a solution is accepted as well (0: the relative gap alone).
     threads : int
         HiGHS threads (1 gives deterministic, reproducible runs).
     random_seed : int
@@ -81,6 +83,11 @@ class SolveOptions:
     threads: int = 1
     random_seed: int = 0
     lp_first: bool = True
+    mip_abs_gap: float = 0.0
+
+    def gap_closed(self, objective: float, bound: float) -> bool:
+        """Whether ``objective`` is proven within the relative or the absolute gap of ``bound``."""
+        return rel_gap(objective, bound) <= self.mip_rel_gap or objective - bound <= self.mip_abs_gap
 
 
 @dataclass

@@ -25,6 +25,9 @@ class PlanOptions:
         plan has status ``time_limit``; without one, the fail-safe plan.
     mip_rel_gap : float
         Relative optimality gap at which the MILP stops, in [0, 1).
+    mip_abs_gap : float
+        Absolute gap [currency, >= 0] at which it stops as well: a plan proven within, say, 0.02 of the best
+        possible is accepted however small the relative gap is (0, the default: the relative gap alone).
     threads, random_seed : int
         HiGHS threads (>= 1) and seed (>= 0); the defaults make runs deterministic.
     dispatch : str
@@ -45,6 +48,7 @@ class PlanOptions:
     random_seed: int = 0
     dispatch: str = "setpoint"
     lp_first: bool = True
+    mip_abs_gap: float = 0.0
 
     def __post_init__(self) -> None:
         issues = []
@@ -62,6 +66,8 @@ class PlanOptions:
             issues.append(Issue("random_seed", self.random_seed, "a whole number >= 0"))
         if self.dispatch not in DISPATCHES:
             issues.append(Issue("dispatch", self.dispatch, "'setpoint' or 'fractional'"))
+        if not number(self.mip_abs_gap) or not 0 <= self.mip_abs_gap < math.inf:
+            issues.append(Issue("mip_abs_gap", self.mip_abs_gap, "an absolute gap >= 0 [currency]"))
         if not isinstance(self.lp_first, bool):
             issues.append(Issue("lp_first", self.lp_first, "true or false"))
         if issues:
@@ -81,7 +87,7 @@ class PlanOptions:
     def solve_options(self) -> SolveOptions:
         """The HiGHS-side options."""
         return SolveOptions(time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap, threads=self.threads,
-                            random_seed=self.random_seed, lp_first=self.lp_first)
+                            random_seed=self.random_seed, lp_first=self.lp_first, mip_abs_gap=self.mip_abs_gap)
 
     def build_options(self, binaries: str = "needed") -> BuildOptions:
         """The model-side options (``binaries="all"`` for a persistent model, whose shape must not depend on

@@ -170,6 +170,7 @@ def plan_from_solution(built: BuiltModel, outcome: SolveOutcome) -> Plan:
         "objective": outcome.objective,
         "bound": outcome.bound,
         "gap": outcome.gap,
+        "abs_gap": float(outcome.objective - outcome.bound),
         "nodes": outcome.nodes,
         "binaries": outcome.binaries,
         "message": outcome.message,
