@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,22 +22,21 @@ from planner.errors import ScenarioError
 from planner.inputs.paths import resolve_data_path
 from planner.inputs.scenario import load_scenario, read_profile
 from planner.inputs.series_csv import read_series_csv
+from planner.inputs.tariffs.scheme import load_scheme
 from planner.jobs.simulate.simulation import SimulationResult, simulate
 from planner.jobs.simulate.site import Site, TripSession, prices_from_scheme
 from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
 
 TARIFF_ALIASES: dict[str, str] = {
-    "flat": "flat-price-cap+outgoing-fixed",
-    "economy7": "economy7+outgoing-fixed",
-    "go": "octopus-go+outgoing-fixed",
-    "octopus-go": "octopus-go+outgoing-fixed",
-    "intelligent-go": "intelligent-octopus-go+outgoing-fixed",
-    "intelligent-octopus-go": "intelligent-octopus-go+outgoing-fixed",
+    "flat": "flat-price-cap",
+    "go": "octopus-go",
+    "intelligent-go": "intelligent-octopus-go",
     "flux": "octopus-flux",
-    "agile": "agile",
 }
-"""Short tariff names: import schemes without export prices are paired with Outgoing Octopus Fixed (15 p)."""
+"""Short names of shipped schemes. Export is never added: a scheme without export prices earns nothing for
+export unless the tariff names an export scheme, ``go+outgoing-fixed``; the table's ``export`` column says
+which export each row used."""
 
 
 @dataclass
@@ -61,6 +61,7 @@ class ComparisonResult:
             t = r.totals
             row = {
                 "tariff": tariff,
+                "export": export_label(tariff),
                 "strategy": strategy,
                 "planned_wear": r.planned_wear,
                 "days": len(r.days),
@@ -82,6 +83,7 @@ class ComparisonResult:
             row["grid_export_kwh"] = t.get("grid_export_kwh", 0.0)
             for key in sorted(k for k in t if k.endswith("_discharge_kwh")):
                 row[key] = t[key]
+            row["export_above_import_hours"] = getattr(r, "export_above_import_hours", np.nan)
             rows.append(row)
         table = pd.DataFrame(rows)
         if reference is None or reference not in results:
@@ -116,8 +118,19 @@ class ComparisonResult:
 
 
 def resolve_tariff(name: str) -> str:
-    """The scheme string of a tariff name (aliases of :data:`TARIFF_ALIASES`, else unchanged)."""
-    return TARIFF_ALIASES.get(name, name)
+    """The scheme string of a tariff name: each side of ``import+export`` through :data:`TARIFF_ALIASES`."""
+    return "+".join(TARIFF_ALIASES.get(part, part) for part in name.split("+"))
+
+
+def export_label(name: str) -> str:
+    """Which export a tariff's rows use: the named export scheme, the scheme's own export, or ``none``."""
+    parts = resolve_tariff(name).split("+")
+    if len(parts) > 1:
+        return parts[1]
+    try:
+        return f"{parts[0]} (own)" if load_scheme(parts[0], field="tariff").export_rule is not None else "none"
+    except ScenarioError:
+        return "?"
 
 
 def compare_tariffs(
@@ -167,6 +180,7 @@ def compare_tariffs(
     done = 0
     for tariff in tariffs:
         prices = prices_from_scheme(site, resolve_tariff(tariff))  # the whole period priced once per tariff
+        above_h = _export_above_import_hours(site, prices, start, days)
         for strategy in strategies:
             base = done
 
@@ -180,12 +194,22 @@ def compare_tariffs(
                 replan_every_minutes=replan_every_minutes, progress=tick, plan_options=plan_options,
             )
             results[(tariff, strategy)].tariff = tariff
+            results[(tariff, strategy)].export_above_import_hours = above_h
             done += days
     comparison = ComparisonResult.from_results(results, (tariffs[0], strategies[0]), km_per_kwh,
                                                site.template.currency)
     if out is not None:
         write_report(comparison, out)
     return comparison
+
+
+def _export_above_import_hours(site: Site, prices: Any, start: Any, days: int) -> float:
+    """Hours of the compared period in which export pays more than import (a buy-to-sell pump) [h]."""
+    begin = pd.Timestamp(str(pd.Timestamp(start).date())).tz_localize(site.template.grid.timezone)
+    end = begin + pd.Timedelta(days=days)
+    inside = (site.index >= begin.tz_convert("UTC")) & (site.index < end.tz_convert("UTC"))
+    above = np.asarray(prices.export_price_per_kwh) > np.asarray(prices.import_price_per_kwh) + 1e-12
+    return float(np.count_nonzero(above & inside) * site.step_minutes / 60.0)
 
 
 def write_report(
@@ -199,6 +223,10 @@ def write_report(
     from planner.extras import PACKAGE, available
 
     pictures = available("matplotlib")
+    flagged = comparison.table.drop_duplicates("tariff")
+    for _, row in flagged[flagged["export_above_import_hours"] > 0].iterrows():
+        extra_notes = [*extra_notes, f"{row.tariff} (export: {row.export}): export pays more than import in "
+                       f"{row.export_above_import_hours:.1f} h of the period, so energy can be bought to be sold."]
     if not pictures:
         extra_notes = [*extra_notes, f'Pictures need matplotlib: pip install "{PACKAGE}[plot]".']
     folder = Path(out)

@@ -57,7 +57,7 @@ def test_report_files(comparison):
     for name in ("comparison.csv", "comparison.md", "monthly_net_cost.csv", "monthly_net_cost.png", "typical_week.png"):
         assert (out / name).stat().st_size > 0, name
     text = (out / "comparison.md").read_text()
-    assert "| agile | optimal_v2g_wear | cycle_depth |" in text
+    assert "| agile | agile (own) | optimal_v2g_wear | cycle_depth |" in text
     monthly = result.monthly_net_cost()
     np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy())
 
@@ -67,7 +67,7 @@ def test_cli_compare_on_example_scenario(tmp_path, capsys):
                  "--strategies", "charge_on_arrival,optimal", "--start", "2023-01-16", "--days", "1",
                  "--forecast", "perfect", "--out", str(tmp_path)])
     assert code == 0
-    assert "| go | optimal |" in capsys.readouterr().out
+    assert "| go | none | optimal |" in capsys.readouterr().out
     assert (tmp_path / "comparison.csv").is_file()
 
 
@@ -100,3 +100,29 @@ def test_a_summer_period_starts_at_local_midnight_east_of_utc():
     assert len(schedule) == 48
     with pytest.raises(ScenarioError, match="after the period's start 2023-07-16T23:00"):
         site_from_scenario(path, "2023-07-17", 1, history_days=0)
+
+
+def test_export_is_never_added_and_a_pump_is_flagged(tmp_path):
+    """``go`` alone earns nothing for export; ``go+outgoing-fixed`` pairs it explicitly, the table says so, and
+    the hours where the 15 p export pays more than Go's 8.5 p night import are counted and flagged."""
+    from planner.jobs.compare import export_label, resolve_tariff
+
+    assert resolve_tariff("go") == "octopus-go" and resolve_tariff("go+outgoing-fixed") == "octopus-go+outgoing-fixed"
+    assert export_label("go") == "none" and export_label("go+outgoing-fixed") == "outgoing-fixed"
+    site = _study().build_site("2023-07-10", 1)
+    out = tmp_path / "report"
+    result = compare_tariffs(site, ["go", "go+outgoing-fixed"], ["cheapest_hours"], start="2023-07-10", days=1,
+                             out=out)
+    table = result.table.set_index("tariff")
+    assert table.loc["go", "export_revenue"] == 0.0 and table.loc["go", "export"] == "none"
+    prices = result.results[("go+outgoing-fixed", "cheapest_hours")]
+    assert prices.export_above_import_hours > 0
+
+    from planner.jobs.simulate.site import prices_from_scheme
+
+    p = prices_from_scheme(site, "octopus-go+outgoing-fixed")
+    day = (site.index >= pd.Timestamp("2023-07-10", tz="Europe/London")) & \
+          (site.index < pd.Timestamp("2023-07-11", tz="Europe/London"))
+    expected = float(np.count_nonzero((p.export_price_per_kwh > p.import_price_per_kwh) & day) * site.step_minutes / 60)
+    assert table.loc["go+outgoing-fixed", "export_above_import_hours"] == pytest.approx(expected)
+    assert "export pays more than import" in (out / "comparison.md").read_text()

@@ -92,6 +92,9 @@ class Piece:
     drive_kwh: float | None
     fixed_arrive_soc_kwh: float | None
     arrive_soc_kwh: float = math.nan
+    driven_kwh: float = 0.0
+    """Energy used away from home before this arrival [kWh]: ``drive_kwh``, or for a fixed arrival SoC the
+    drop from the previous departure's true SoC (0 when the car comes back fuller)."""
 
 
 def execute_day(
@@ -138,7 +141,9 @@ def execute_day(
             if not piece.ongoing:
                 if piece.drive_kwh is not None:
                     soc -= piece.drive_kwh
+                    piece.driven_kwh = float(piece.drive_kwh)
                 else:
+                    piece.driven_kwh = max(0.0, soc - float(piece.fixed_arrive_soc_kwh))
                     soc = float(piece.fixed_arrive_soc_kwh)
                 if soc < v.soc_min_kwh:
                     short += v.soc_min_kwh - soc

@@ -283,7 +283,7 @@ def simulate(
             s["shortfall_kwh"] for s in day_plan.shortfalls if s["kind"] == "vehicle_session"
             and s["departs_in_horizon"] and is_real(pieces, s)))
         row["drive_deficit_kwh"] = float(sum(deficit.values()))
-        row["drive_kwh"] = float(sum(p.drive_kwh or 0.0 for p in pieces if not p.ongoing))
+        row["drive_kwh"] = float(sum(p.driven_kwh for part in parts for p in part.pieces if not p.ongoing))
         for name, soc in bat_soc.items():
             row[f"{name}_start_soc_kwh"] = soc
             row[f"{name}_end_soc_kwh"] = bat_end[name]
