@@ -11,9 +11,13 @@ from planner.cli.output import echo
 def _cmd_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from planner.jobs.compare import compare_tariffs, site_from_scenario
+    from planner.jobs.compare import compare_tariffs, first_start, site_from_scenario
 
     history = 8 if args.forecast == "realistic" else 0
+    if args.start is None:
+        args.start = first_start(args.scenario, history)
+        echo(f"period starts {args.start}, the first day the data allows"
+             + (f" ({history} days of history for the realistic forecast)" if history else ""), err=True)
     site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
     tariffs = [t for t in args.tariffs.split(",") if t]
     strategies = [s for s in args.strategies.split(",") if s]
@@ -36,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tariffs", default="flat,economy7,go,agile", help="comma-separated tariff names")
     p.add_argument("--strategies", default="charge_on_arrival,cheapest_hours,optimal,optimal_v2g",
                    help="comma-separated strategy names")
-    p.add_argument("--start", required=True, help="first local day (YYYY-MM-DD)")
+    p.add_argument("--start", default=None,
+                   help="first local day (YYYY-MM-DD; default: the first day the scenario's CSVs allow)")
     p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
     p.add_argument("--forecast", choices=["realistic", "perfect"], default="realistic")
     p.add_argument("--replan-every-minutes", type=int, default=None,

@@ -271,6 +271,26 @@ def _plot_report(comparison: ComparisonResult, folder: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------------
 # Command line
 # ------------------------------------------------------------------------------------------------
+def first_start(path: str | Path, history_days: int = 8) -> str:
+    """The first local day (``YYYY-MM-DD``) a compare of scenario ``path`` can start on: the first local
+    midnight of its zone with ``history_days`` of its load and solar CSVs before it."""
+    import tomllib
+
+    path = Path(path)
+    template = load_scenario(path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    tz = template.grid.timezone
+    firsts = [read_series_csv(resolve_data_path(raw[key]["csv"], path.parent)).index[0]
+              for key in ("load", "solar") if "csv" in raw.get(key, {})]
+    if not firsts:
+        raise ScenarioError(f"{path}: [load] needs a csv covering the simulated period for compare")
+    earliest = (max(firsts) + pd.Timedelta(days=history_days)).tz_convert(tz)
+    day = earliest.normalize()
+    if day < earliest:
+        day += pd.Timedelta(days=1)
+    return str(day.date())
+
+
 def site_from_scenario(path: str | Path, start: str, days: int, history_days: int = 8) -> Site:
     """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
 
@@ -279,7 +299,6 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     (fixed arrival SoC).
     """
     import tomllib
-
 
     path = Path(path)
     template = load_scenario(path)

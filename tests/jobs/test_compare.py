@@ -126,3 +126,16 @@ def test_export_is_never_added_and_a_pump_is_flagged(tmp_path):
     expected = float(np.count_nonzero((p.export_price_per_kwh > p.import_price_per_kwh) & day) * site.step_minutes / 60)
     assert table.loc["go+outgoing-fixed", "export_above_import_hours"] == pytest.approx(expected)
     assert "export pays more than import" in (out / "comparison.md").read_text()
+
+
+def test_start_defaults_to_the_first_local_day_the_data_allows(capsys):
+    """The summer fixture starts at 00:00 UTC, 01:00 BST: the first whole local day is the next one."""
+    from planner.jobs.compare import first_start
+
+    example = ROOT / "data" / "examples" / "leaf-no-v2g.toml"
+    assert first_start(example, history_days=0) == "2023-07-18"
+    assert first_start(example, history_days=1) == "2023-07-19"
+    code = main(["compare", str(example), "--tariffs", "agile", "--strategies", "optimal", "--days", "1",
+                 "--forecast", "perfect"])
+    assert code == 0
+    assert "period starts 2023-07-18, the first day the data allows" in capsys.readouterr().err
