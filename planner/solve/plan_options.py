@@ -76,6 +76,8 @@ class PlanOptions:
     @classmethod
     def of(cls, options: PlanOptions | None = None, **overrides: Any) -> PlanOptions:
         """``options`` (default: the defaults) with every override that is not None applied."""
+        if options is not None and not isinstance(options, PlanOptions):
+            raise TypeError(f"options: {options!r} - expected a PlanOptions (or None)")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(overrides) - known)
         if unknown:
