@@ -351,3 +351,18 @@ def test_schedule_table_built_by_columns_equals_the_pandas_conversion() -> None:
         assert fast.column("site").to_pylist() == [site] * 6
     times = pd.DatetimeIndex(fast.column("time").to_pandas())
     assert times.equals(index.tz_convert("UTC"))
+
+
+def test_sites_of_one_shape_get_their_fresh_plans(tmp_path: Path) -> None:
+    """Four homes of one shape (the example with scaled load): each batch plan equals planner.plan's."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    text = (REPO / "data" / "examples" / "leaf-xstorage.toml").read_text()
+    for k, scale in enumerate([1.0, 1.1, 1.2, 0.9]):
+        (sites / f"site{k}.toml").write_text(text.replace("[load]", f"[load]\nscale = {scale}", 1))
+    result = run_batch(sites, tmp_path / "out", workers=1, results_format="csv")
+    assert result.succeeded == 4
+    for k in range(4):
+        fresh = planner.plan(planner.load_scenario(sites / f"site{k}.toml"))
+        stored = load_site_plan(tmp_path / "out", f"site{k}")
+        pd.testing.assert_frame_equal(stored.schedule, fresh.schedule, check_freq=False)

@@ -49,7 +49,9 @@ def _shape_cache(options: BatchOptions) -> Any:
     key = PlanOptions(**{f: getattr(options, f) for f in PlanOptions.__dataclass_fields__})  # frozen and hashable: one cache per option set
     if key not in caches:
         caches.clear()  # one option set per batch: keep memory flat
-        caches[key] = ShapeCache(max_sessions=4, max_seen=8, options=key)
+        # every site planned fresh: a site's plan is the one planner.plan gives it, whatever other sites the
+        # batch holds, in whatever order, on however many workers, resumed or not (docs/performance.md)
+        caches[key] = ShapeCache(max_sessions=4, max_seen=8, options=key, reuse=False)
     return caches[key]
 
 
