@@ -14,6 +14,7 @@ from planner._version import __version__
 
 _WHERE = {
     "plan": "planner.api",
+    "plan_stochastic": "planner.jobs.stochastic",
     "run_batch": "planner.jobs.batch",
     "read_schedules": "planner.jobs.batch",
     "load_site_plan": "planner.jobs.batch",
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from planner.jobs.batch import load_site_plan, read_schedules, run_batch
     from planner.jobs.compare import compare_tariffs
     from planner.jobs.simulate.simulation import simulate
+    from planner.jobs.stochastic import plan_stochastic
     from planner.results.plan import Plan
     from planner.solve.plan_options import PlanOptions
     from planner.timegrid import TimeGrid
@@ -81,6 +83,7 @@ __all__ = [
     "load_scenario",
     "load_site_plan",
     "plan",
+    "plan_stochastic",
     "read_schedules",
     "run_batch",
     "scenario_from_dict",

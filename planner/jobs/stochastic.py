@@ -1,0 +1,162 @@
+"""A two-stage stochastic plan: one commitment for the first steps, good across the ways the day can turn out.
+
+Each variant is a scenario on the same grid with the same assets, differing in load, solar, prices or
+sessions (arrival SoC, departure times). The model holds one copy of the site model per variant and
+minimises the expected cost ``sum_k w_k x cost_k``. For every step ``t < commit_steps`` (the setpoints a
+controller executes before it plans again) the non-anticipativity rows make the decisions equal in every
+variant: each battery's charge and discharge [kW] and each vehicle's total charge and discharge [kW]. The
+grid exchange is what the site's real load and solar leave over, so it differs per variant, as it would in
+the home. Later steps may differ per variant. Departure targets stay soft in every variant,
+with the shortfall penalty, and each variant's plan reports its own shortfalls and passes
+:func:`planner.verify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.domain.names import asset_block_name
+from planner.errors import Issue, ScenarioError
+from planner.inputs.specs import Scenario
+from planner.model.build import BuiltModel, build_model
+from planner.results.plan import Plan
+from planner.solve.milp import solve_model
+from planner.solve.plan_options import PlanOptions
+from planner.solve.readback import plan_from_solution
+from planner.verify import verify
+
+
+@dataclass
+class StochasticPlan:
+    """The outcome of :func:`plan_stochastic`.
+
+    Attributes
+    ----------
+    committed : pandas.DataFrame
+        The setpoints of the first ``commit_steps`` steps, equal in every variant: each storage asset's
+        charge and discharge [kW].
+    plans : list of Plan
+        One verified plan per variant, in the variants' order.
+    weights : numpy.ndarray
+        The variants' probabilities (normalised to sum to 1).
+    expected_cost : float
+        ``sum_k w_k x plans[k].costs["total"]`` [currency].
+    status : str
+        ``optimal`` or ``time_limit`` (the joint model's status).
+    """
+
+    committed: pd.DataFrame
+    plans: list[Plan]
+    weights: np.ndarray
+    expected_cost: float
+    status: str
+    solver: dict[str, float | str] = field(default_factory=dict)
+
+    @property
+    def cost_spread(self) -> dict[str, float]:
+        """Lowest, highest and weighted standard deviation of the variants' total costs [currency]."""
+        costs = np.array([p.costs["total"] for p in self.plans])
+        std = float(np.sqrt(np.dot(self.weights, (costs - self.expected_cost) ** 2)))
+        return {"min": float(costs.min()), "max": float(costs.max()), "std": std}
+
+
+def _check(first: Scenario, variants: Sequence[Scenario], weights: Sequence[float] | None,
+           commit_steps: int) -> np.ndarray:
+    """Normalised weights; raise one ScenarioError naming every bad variant, weight or commit length."""
+    issues = []
+    for k, v in enumerate(variants):
+        if (v.grid.start, v.grid.steps, v.grid.step_minutes) != (first.grid.start, first.grid.steps,
+                                                                  first.grid.step_minutes):
+            issues.append(Issue(f"variants[{k}].horizon", str(v.grid), f"the base's horizon {first.grid}"))
+        for kind in ("batteries", "vehicles"):
+            names, base_names = [a.name for a in getattr(v, kind)], [a.name for a in getattr(first, kind)]
+            if names != base_names:
+                issues.append(Issue(f"variants[{k}].{kind}", names, f"the base's {kind} {base_names}"))
+    if isinstance(commit_steps, bool) or not isinstance(commit_steps, int) or not 1 <= commit_steps <= first.steps:
+        issues.append(Issue("commit_steps", commit_steps, f"a whole number of steps in 1..{first.steps}"))
+    w = np.full(len(variants), 1.0 / len(variants)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(variants),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        issues.append(Issue("weights", list(np.atleast_1d(w)), f"{len(variants)} probabilities >= 0, not all 0"))
+    if issues:
+        raise ScenarioError(issues)
+    return w / w.sum()
+
+
+def _decisions(built: BuiltModel, t: int) -> list[object]:
+    """The committed setpoints of step ``t`` of one variant's model (expressions, in a fixed order)."""
+    m, sc = built.model, built.scenario
+    out: list[object] = []
+    for b in sc.batteries:
+        block = getattr(m, asset_block_name("battery", b.name))
+        out += [block.charge_kw[t], block.discharge_kw[t]]
+    for v in sc.vehicles:
+        block = getattr(m, asset_block_name("vehicle", v.name))
+        out.append(sum((block.charge_kw[i] for i in block.charge_kw if i[1] == t), start=0.0))
+        out.append(sum((block.discharge_kw[i] for i in block.discharge_kw if i[1] == t), start=0.0))
+    return out
+
+
+def plan_stochastic(
+    base: Scenario,
+    variants: Sequence[Scenario],
+    weights: Sequence[float] | None = None,
+    commit_steps: int | None = None,
+    options: PlanOptions | None = None,
+) -> StochasticPlan:
+    """Plan one commitment for the first ``commit_steps`` steps (default 1: until the next plan) that
+    minimises the expected cost over ``variants`` (see the module docstring), each weighted by ``weights``
+    (default: equally); ``base`` fixes the horizon and the assets every variant shares.
+
+    Raises
+    ------
+    ScenarioError
+        When a variant's horizon or assets differ from ``base``'s, or ``weights``/``commit_steps`` are invalid.
+    PlannerError
+        When the joint model has no solution within the time limit (there is no fail-safe stochastic plan).
+    """
+    from planner.errors import SolverError
+
+    commit_steps = 1 if commit_steps is None else commit_steps
+    outcomes = list(variants) or [base]
+    w = _check(base, outcomes, weights, commit_steps)
+    opts = PlanOptions.of(options)
+    build_options = opts.build_options(binaries="all")  # the same structure in every variant
+    parts = [build_model(sc, build_options) for sc in outcomes]
+    joint = pyo.ConcreteModel(name=f"{base.name}-stochastic")
+    for k, part in enumerate(parts):
+        part.model.objective.deactivate()
+        joint.add_component(f"variant_{k}", part.model)
+    joint.objective = pyo.Objective(expr=sum(float(wk) * part.model.objective.expr
+                                             for wk, part in zip(w, parts, strict=True)), sense=pyo.minimize)
+    pairs = [(k, t, i) for k in range(1, len(parts)) for t in range(commit_steps)
+             for i in range(len(_decisions(parts[0], 0)))]
+    first = {t: _decisions(parts[0], t) for t in range(commit_steps)}
+    def same_decision(_: object, j: int) -> object:
+        k, t, i = pairs[j]
+        mine, theirs = _decisions(parts[k], t)[i], first[t][i]
+        if isinstance(mine, float) and isinstance(theirs, float):  # unplugged in both: nothing to tie
+            return pyo.Constraint.Skip
+        return mine == theirs
+
+    joint.nonanticipativity = pyo.Constraint(range(len(pairs)), rule=same_decision)
+    contributions = [c for part in parts for c in part.contributions]
+    built = BuiltModel(joint, base, build_options, contributions, sum(p.build_seconds for p in parts))
+    outcome = solve_model(built, opts.solve_options())
+    if not outcome.ok:
+        raise SolverError(f"stochastic plan: no solution ({outcome.message})")
+    plans = []
+    for sc, part in zip(outcomes, parts, strict=True):
+        plan = plan_from_solution(part, outcome)
+        plan.status = outcome.status
+        verify(sc, plan, dispatch=opts.dispatch)
+        plans.append(plan)
+    schedule = plans[0].schedule.iloc[:commit_steps]
+    columns = [f"{a.name}_{d}_kw" for a in (*base.batteries, *base.vehicles) for d in ("charge", "discharge")]
+    expected = float(np.dot(w, [p.costs["total"] for p in plans]))
+    solver = {"method": outcome.method, "objective": outcome.objective, "bound": outcome.bound, "gap": outcome.gap}
+    return StochasticPlan(schedule[columns].copy(), plans, w, expected, outcome.status, solver)

@@ -1,0 +1,66 @@
+"""Two-stage stochastic plan: one commitment across variants (non-anticipativity), expected cost, each
+variant verified, and the bounds every stochastic optimum obeys."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import planner
+from planner.jobs.stochastic import plan_stochastic
+
+BASE = planner.load_scenario(ROOT / "data" / "examples" / "leaf-xstorage.toml")
+STORAGE_COLUMNS = ["xstorage_charge_kw", "xstorage_discharge_kw", "leaf_charge_kw", "leaf_discharge_kw"]
+
+
+def _variant(load_scale: float, price_scale: float) -> planner.Scenario:
+    tariff = dataclasses.replace(BASE.tariff, import_price_per_kwh=BASE.tariff.import_price_per_kwh * price_scale)
+    return dataclasses.replace(BASE, load_kw=BASE.load_kw * load_scale, tariff=tariff)
+
+
+VARIANTS = [_variant(0.7, 1.0), _variant(1.0, 1.0), _variant(1.4, 1.2)]
+
+
+@pytest.fixture(scope="module")
+def stochastic():
+    return plan_stochastic(BASE, VARIANTS, weights=[0.2, 0.5, 0.3], commit_steps=8,
+                           options=planner.PlanOptions(mip_rel_gap=1e-6, time_limit_s=60))
+
+
+def test_the_committed_setpoints_are_the_same_in_every_variant(stochastic) -> None:
+    first = stochastic.plans[0].schedule[STORAGE_COLUMNS].iloc[:8].to_numpy()
+    for plan in stochastic.plans[1:]:
+        np.testing.assert_allclose(plan.schedule[STORAGE_COLUMNS].iloc[:8].to_numpy(), first, atol=1e-6)
+    np.testing.assert_allclose(stochastic.committed.to_numpy(), first, atol=1e-12)
+    # the grid takes up what each variant's own load leaves over
+    loads = [p.schedule["load_kw"].iloc[:8].sum() for p in stochastic.plans]
+    imports = [(p.schedule["grid_import_kw"] - p.schedule["grid_export_kw"]).iloc[:8].sum() for p in stochastic.plans]
+    np.testing.assert_allclose(np.diff(imports), np.diff(loads), atol=1e-6)
+
+
+def test_the_expected_cost_is_the_weighted_cost_and_lies_between_the_bounds(stochastic) -> None:
+    costs = np.array([p.costs["total"] for p in stochastic.plans])
+    assert stochastic.expected_cost == pytest.approx(float(np.dot([0.2, 0.5, 0.3], costs)), abs=1e-9)
+    separate = np.array([planner.plan(v, mip_rel_gap=1e-6, time_limit_s=60).costs["total"] for v in VARIANTS])
+    wait_and_see = float(np.dot([0.2, 0.5, 0.3], separate))
+    assert stochastic.expected_cost >= wait_and_see - 1e-4  # knowing the future can only help
+    assert stochastic.expected_cost <= wait_and_see + 0.05  # a 4-hour commitment costs little here
+    spread = stochastic.cost_spread
+    assert spread["min"] == pytest.approx(costs.min()) and spread["max"] == pytest.approx(costs.max())
+
+
+def test_one_variant_is_the_deterministic_plan() -> None:
+    single = plan_stochastic(BASE, [BASE], commit_steps=4, options=planner.PlanOptions(mip_rel_gap=1e-6))
+    assert single.expected_cost == pytest.approx(planner.plan(BASE, mip_rel_gap=1e-6).costs["total"], abs=1e-6)
+
+
+def test_bad_variants_and_options_name_the_field() -> None:
+    import pandas as pd
+
+    shifted = dataclasses.replace(BASE, grid=BASE.grid.shifted(BASE.grid.start + pd.Timedelta(minutes=30)))
+    with pytest.raises(planner.ScenarioError) as info:
+        plan_stochastic(BASE, [BASE, shifted], weights=[1, -1], commit_steps=0)
+    assert info.value.fields == ["variants[1].horizon", "commit_steps", "weights"]
