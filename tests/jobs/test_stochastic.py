@@ -64,3 +64,24 @@ def test_bad_variants_and_options_name_the_field() -> None:
     with pytest.raises(planner.ScenarioError) as info:
         plan_stochastic(BASE, [BASE, shifted], weights=[1, -1], commit_steps=0)
     assert info.value.fields == ["variants[1].horizon", "commit_steps", "weights"]
+
+
+def test_variants_from_history_take_the_same_hours_of_earlier_weeks() -> None:
+    import pandas as pd
+
+    from planner.jobs.variants import variants_from_history
+
+    index = pd.date_range(BASE.grid.start - pd.Timedelta(weeks=4), BASE.grid.end, freq="30min", inclusive="left")
+    load = pd.Series(np.arange(len(index), dtype=float), index=index)  # each step's value is its position
+    solar = pd.Series(np.arange(len(index), dtype=float) * 0.5, index=index)
+    variants = variants_from_history(BASE, load, solar, 3, max_weeks=4, seed=1)
+    start = index.get_loc(BASE.grid.start)
+    weeks = sorted(int(round((start - v.load_kw[0]) / 336)) for v in variants)  # 336 half-hours in a week
+    assert len(set(weeks)) == 3 and all(1 <= w <= 4 for w in weeks)
+    for v in variants:
+        np.testing.assert_array_equal(np.diff(v.load_kw), 1.0)  # consecutive past steps, in order
+        np.testing.assert_array_equal(v.solar_kw, v.load_kw * 0.5)
+    assert [v.load_kw[0] for v in variants] == [v.load_kw[0] for v in variants_from_history(
+        BASE, load, solar, 3, max_weeks=4, seed=1)]  # seeded
+    with pytest.raises(planner.ScenarioError, match="4 past weeks"):
+        variants_from_history(BASE, load, solar, 5, max_weeks=8)
