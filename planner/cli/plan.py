@@ -36,6 +36,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
         require("matplotlib", "--plot")
     scenario = read_scenario_arg(args.scenario)
+    if args.variants:
+        if args.plot or (args.out and Path(args.out).suffix.lower() != ".csv"):
+            raise ValueError("--variants: writes the committed setpoints to an --out .csv; --plot is not available")
+        from planner.cli.stochastic import run_stochastic
+
+        return run_stochastic(args, scenario, plan_options(args))
     result = plan(scenario, plan_options(args))
     # With --json, stdout carries the plan's JSON alone; the readable summary goes to stderr.
     human = sys.stderr if args.json else sys.stdout
@@ -90,6 +96,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the plan (status, costs, shortfalls, schedule) as JSON on stdout; the summary goes to stderr",
     )
     add_plan_options(p)
+    p.add_argument("--variants", help="folder (or comma list) of variant scenario files: plan one commitment "
+                   "across them (docs/stochastic.md); --out then writes the committed setpoints (.csv)")
+    p.add_argument("--weights", help="with --variants: comma-separated probabilities (default: equal)")
+    p.add_argument("--commit-steps", type=int, default=None,
+                   help="with --variants: steps whose setpoints are shared by every variant (default 1)")
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("validate", help="check a scenario file and list every problem")

@@ -81,7 +81,7 @@ def _check(first: Scenario, variants: Sequence[Scenario], weights: Sequence[floa
         issues.append(Issue("commit_steps", commit_steps, f"a whole number of steps in 1..{first.steps}"))
     w = np.full(len(variants), 1.0 / len(variants)) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (len(variants),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        issues.append(Issue("weights", list(np.atleast_1d(w)), f"{len(variants)} probabilities >= 0, not all 0"))
+        issues.append(Issue("weights", [float(x) for x in np.atleast_1d(w)], f"{len(variants)} probabilities >= 0, not all 0"))
     if issues:
         raise ScenarioError(issues)
     return w / w.sum()
