@@ -139,3 +139,20 @@ def test_start_defaults_to_the_first_local_day_the_data_allows(capsys):
                  "--forecast", "perfect"])
     assert code == 0
     assert "period starts 2023-07-18, the first day the data allows" in capsys.readouterr().err
+
+
+def test_a_period_across_the_spring_clock_change_has_a_23_hour_day():
+    """26 March 2023 (GMT -> BST) has 46 half-hours; each local day is accounted once and the days add up."""
+    site = _study().build_site("2023-03-25", 3, history_days=0)
+    result = compare_tariffs(site, ["agile"], ["cheapest_hours", "optimal_v2g"], start="2023-03-25", days=3,
+                             forecast="perfect")
+    for run in result.results.values():
+        local_days = run.schedule.index.tz_convert("Europe/London").normalize()
+        counts = pd.Series(local_days).value_counts().sort_index().tolist()
+        assert counts == [48, 46, 48]
+        assert run.schedule.index[0] == pd.Timestamp("2023-03-25T00:00", tz="Europe/London")
+        assert len(run.days) == 3
+        np.testing.assert_allclose(run.days["net_cost"].sum() + run.totals.get("end_energy_value", 0.0),
+                                   run.totals["net_cost"], atol=1e-6)
+    monthly = result.monthly_net_cost()
+    np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy(), atol=1e-9)
