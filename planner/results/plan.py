@@ -164,12 +164,12 @@ class Plan:
             "status": self.status,
             "reason": self.reason,
             "notes": list(self.notes),
-            "costs": {k: _jsonable(v) for k, v in self.costs.items()},
-            "shortfalls": [{k: _jsonable(v) for k, v in s.items()} for s in self.shortfalls],
-            "kpis": {k: _jsonable(v) for k, v in self.kpis.items()},
+            "costs": {k: jsonable(v) for k, v in self.costs.items()},
+            "shortfalls": [{k: jsonable(v) for k, v in s.items()} for s in self.shortfalls],
+            "kpis": {k: jsonable(v) for k, v in self.kpis.items()},
             "solve_seconds": self.solve_seconds,
             "timings": self.timings,
-            "solver": {k: _jsonable(v) for k, v in self.solver.items()},
+            "solver": {k: jsonable(v) for k, v in self.solver.items()},
             "schedule": sched.to_dict(orient="records"),
         }
 
@@ -240,7 +240,7 @@ class Plan:
         return plot_plan(self, path)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """A JSON-safe copy of one value: timestamps as ISO 8601, numpy scalars as Python, NaN/inf as None."""
     if isinstance(value, pd.Timestamp):
         return value.isoformat()

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from planner.jobs.batch.hashing import site_key
 from planner.jobs.batch.records import SiteResult
-from planner.results.plan import Plan
+from planner.results.plan import Plan, jsonable
 
 
 def atomic_write(final: Path, staging: Path, write: Callable[[Path], None]) -> None:
@@ -39,16 +38,6 @@ def atomic_write(final: Path, staging: Path, write: Callable[[Path], None]) -> N
 
 META_KEY = b"planner.batch"
 """Parquet key-value metadata key holding a site's summary row (JSON)."""
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 _SCHEDULE_SCHEMAS: dict[tuple[str, ...], Any] = {}
@@ -130,8 +119,8 @@ def _plan_meta(result_plan: Any) -> dict[str, Any]:
         "timezone": str(pd.DatetimeIndex(schedule.index).tz),
         "reason": result_plan.reason,
         "notes": list(result_plan.notes),
-        "shortfalls": [{k: _jsonable(v) for k, v in sf.items()} for sf in result_plan.shortfalls],
-        "kpis": {k: _jsonable(v) for k, v in result_plan.kpis.items()},
+        "shortfalls": [{k: jsonable(v) for k, v in sf.items()} for sf in result_plan.shortfalls],
+        "kpis": {k: jsonable(v) for k, v in result_plan.kpis.items()},
     }
 
 
