@@ -46,12 +46,15 @@ def vehicle_trajectories(scenario: Scenario, schedule: pd.DataFrame, v: Any) -> 
     return out
 
 
-def schedule_shortfalls(scenario: Scenario, schedule: pd.DataFrame) -> list[dict[str, Any]]:
-    """Every departure target (met or not), battery end floor and (when any) the unserved load."""
+def schedule_shortfalls(scenario: Scenario, schedule: pd.DataFrame,
+                        trajectories: dict[str, list[tuple[int, Any, np.ndarray]]] | None = None) -> list[dict[str, Any]]:
+    """Every departure target (met or not), battery end floor and (when any) the unserved load
+    (``trajectories``: each vehicle's :func:`vehicle_trajectories`, computed when not given)."""
     grid, h = scenario.grid, scenario.step_hours
     out: list[dict[str, Any]] = []
     for v in scenario.vehicles:
-        for j, w, traj in vehicle_trajectories(scenario, schedule, v):
+        traced = trajectories[v.name] if trajectories else vehicle_trajectories(scenario, schedule, v)
+        for j, w, traj in traced:
             s = v.sessions[j]
             final = float(traj[-1])
             out.append({
@@ -72,8 +75,9 @@ def schedule_shortfalls(scenario: Scenario, schedule: pd.DataFrame) -> list[dict
     return out
 
 
-def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame,
-                        shortfalls: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
+def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: list[dict[str, Any]],
+                        trajectories: dict[str, list[tuple[int, Any, np.ndarray]]] | None = None,
+                        ) -> dict[tuple[str, str], float]:
     """``(component, term) -> value`` [currency, + = paid] of a schedule: wear by each asset's wear model,
     shortfall, unserved-load and forced-curtailment penalties, demand charges and the end value."""
     h = scenario.step_hours
@@ -92,9 +96,9 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame,
     for v in scenario.vehicles:
         c = schedule[f"{v.name}_charge_kw"].to_numpy(dtype=float)
         d = schedule[f"{v.name}_discharge_kw"].to_numpy(dtype=float)
-        trajectories = [(w.first_boundary, traj) for _, w, traj in vehicle_trajectories(scenario, schedule, v)]
+        traced = trajectories[v.name] if trajectories else vehicle_trajectories(scenario, schedule, v)
         terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = wear_cost_from_schedule(
-            v, c, d, h, trajectories)
+            v, c, d, h, [(w.first_boundary, traj) for _, w, traj in traced])
         v_penalty = shortfall_penalty_per_kwh(v, penalty)
         terms[(v.name, "shortfall_penalty")] = v_penalty * short_of.get(v.name, 0.0)
     terms[("load", "unserved_load_penalty")] = penalty * float(schedule["unserved_load_kw"].sum() * h)
@@ -125,8 +129,9 @@ def plan_from_schedule(
     ``model_terms`` (the solved model's own cost terms) replace the terms recomputed from the schedule;
     grid import and export are always priced from the schedule.
     """
-    shortfalls = schedule_shortfalls(scenario, schedule)
-    terms = model_terms if model_terms is not None else schedule_cost_terms(scenario, schedule, shortfalls)
+    traced = {v.name: vehicle_trajectories(scenario, schedule, v) for v in scenario.vehicles}
+    shortfalls = schedule_shortfalls(scenario, schedule, traced)
+    terms = model_terms if model_terms is not None else schedule_cost_terms(scenario, schedule, shortfalls, traced)
     return Plan(
         scenario_name=scenario.name, currency=scenario.currency, schedule=schedule,
         costs=compute_costs(scenario, schedule, terms), status=status, shortfalls=shortfalls,
