@@ -87,17 +87,24 @@ def _check(first: Scenario, variants: Sequence[Scenario], weights: Sequence[floa
     return w / w.sum()
 
 
-def _decisions(built: BuiltModel, t: int) -> list[object]:
-    """The committed setpoints of step ``t`` of one variant's model (expressions, in a fixed order)."""
+def _decisions(built: BuiltModel, steps: int) -> list[list[object]]:
+    """The committed setpoints of steps ``0 .. steps - 1`` of one variant's model (expressions, in a fixed
+    order per step): each battery's charge and discharge, each vehicle's total charge and discharge."""
     m, sc = built.model, built.scenario
-    out: list[object] = []
+    out: list[list[object]] = [[] for _ in range(steps)]
     for b in sc.batteries:
         block = getattr(m, asset_block_name("battery", b.name))
-        out += [block.charge_kw[t], block.discharge_kw[t]]
+        for t in range(steps):
+            out[t] += [block.charge_kw[t], block.discharge_kw[t]]
     for v in sc.vehicles:
         block = getattr(m, asset_block_name("vehicle", v.name))
-        out.append(sum((block.charge_kw[i] for i in block.charge_kw if i[1] == t), start=0.0))
-        out.append(sum((block.discharge_kw[i] for i in block.discharge_kw if i[1] == t), start=0.0))
+        for var in (block.charge_kw, block.discharge_kw):
+            by_step: list[list[object]] = [[] for _ in range(steps)]
+            for i in var:  # one pass over the vehicle's variables, grouped by step
+                if i[1] < steps:
+                    by_step[i[1]].append(var[i])
+            for t in range(steps):
+                out[t].append(sum(by_step[t], start=0.0))
     return out
 
 
@@ -133,12 +140,13 @@ def plan_stochastic(
         joint.add_component(f"variant_{k}", part.model)
     joint.objective = pyo.Objective(expr=sum(float(wk) * part.model.objective.expr
                                              for wk, part in zip(w, parts, strict=True)), sense=pyo.minimize)
+    decisions = [_decisions(part, commit_steps) for part in parts]
     pairs = [(k, t, i) for k in range(1, len(parts)) for t in range(commit_steps)
-             for i in range(len(_decisions(parts[0], 0)))]
-    first = {t: _decisions(parts[0], t) for t in range(commit_steps)}
+             for i in range(len(decisions[0][t]))]
+
     def same_decision(_: object, j: int) -> object:
         k, t, i = pairs[j]
-        mine, theirs = _decisions(parts[k], t)[i], first[t][i]
+        mine, theirs = decisions[k][t][i], decisions[0][t][i]
         if isinstance(mine, float) and isinstance(theirs, float):  # unplugged in both: nothing to tie
             return pyo.Constraint.Skip
         return mine == theirs
