@@ -9,9 +9,17 @@ from typing import Any
 
 import pandas as pd
 
+from planner.domain.flows import FLOW_SINKS, FLOW_SOURCES
 from planner.domain.wear import wear_model_issues
 from planner.errors import Issue, ScenarioError
 from planner.inputs.catalogue import scenario_fields
+from planner.inputs.fidelity import (
+    read_goals,
+    read_high_soc,
+    read_kinds,
+    read_reserves,
+    read_taper,
+)
 from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     BATTERY_KEYS,
@@ -80,7 +88,8 @@ def read_battery(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Battery
     r.issues.extend(_degradation_issues(degradation, cap, max(soc_max, soc), f"{where}.degradation"))
     return BatterySpec(
         name, cap, soc, soc_min, soc_max, cmax, dmax, etac, etad, deg, end_min, dict(degradation),
-        table.get("model"), _end_value(r, table, where),
+        table.get("model"), _end_value(r, table, where), *_refinements(r, table, where, cap),
+        read_reserves(r, table, where),
     )
 
 
@@ -126,8 +135,9 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Vehicle
         a_soc = r.number(s, "arrive_soc_kwh", sw, required=True, minimum=0.0, unit=" [kWh]")
         d_soc = r.number(s, "depart_soc_min_kwh", sw, required=True, minimum=0.0, unit=" [kWh]")
         charger = r.string(s, "charger", sw, "") if "charger" in s else default_charger
+        goals = read_goals(r, s, sw, arrive, depart)
         if arrive is not None and depart is not None:
-            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger))
+            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger, goals))
     degradation = table.get("degradation", {})
     if not isinstance(degradation, Mapping):
         r.add(f"{where}.degradation", degradation, "a table")
@@ -137,7 +147,18 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Vehicle
     return VehicleSpec(
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
-        _end_value(r, table, where),
+        _end_value(r, table, where), *_refinements(r, table, where, cap),
+    )
+
+
+def _refinements(r: ScenarioReader, table: Mapping[str, Any], where: str, capacity_kwh: float) -> tuple:
+    """``charge_from``, ``discharge_to``, ``charge_taper`` and ``high_soc`` of a storage asset's table, in the
+    spec's field order (:mod:`planner.inputs.fidelity`)."""
+    return (
+        read_kinds(r, table, "charge_from", where, FLOW_SOURCES),
+        read_kinds(r, table, "discharge_to", where, FLOW_SINKS),
+        read_taper(r, table, where),
+        read_high_soc(r, table, where, capacity_kwh),
     )
 
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from planner.domain.flows import EXPORT_FROM, IMPORT_TO
 from planner.errors import Issue, ScenarioError
 from planner.inputs.assets import check_chargers, read_battery, read_charger, read_vehicle
+from planner.inputs.fidelity import read_kinds
 from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     DEFAULT_SHORTFALL_PENALTY_PER_KWH,
@@ -190,6 +192,8 @@ def scenario_from_dict(
         r.number(gtable, "import_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
         r.number(gtable, "export_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
         r.number(gtable, "phase_limit_kw", "grid", math.inf, minimum=0.0, unit=" [kW]", unlimited=True),
+        read_kinds(r, gtable, "import_to", "grid", IMPORT_TO),
+        read_kinds(r, gtable, "export_from", "grid", EXPORT_FROM),
     )
     batteries_raw = raw.get("battery", [])
     vehicles_raw = raw.get("vehicle", [])

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.domain.flows import EXPORT_FROM, FLOW_SINKS, FLOW_SOURCES, IMPORT_TO
+from planner.inputs.fidelity import Goal, HighSocLimit, ReserveWindow
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.timegrid import TimeGrid
 
@@ -40,6 +42,10 @@ class GridSpec:
     export_limit_kw: float = math.inf
     phase_limit_kw: float = math.inf
     """Limit on the chargers' combined power on each phase [kW] (see :mod:`planner.model.components.charger`)."""
+    import_to: tuple[str, ...] = IMPORT_TO
+    """Where imported energy may go (flow rules, :mod:`planner.model.components.flow_rules`)."""
+    export_from: tuple[str, ...] = EXPORT_FROM
+    """Where exported energy may come from (flow rules)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,17 @@ class BatterySpec:
     end_value_per_kwh: float | None = None
     """Value of a kWh left stored at the horizon end above the start [currency/kWh]; None: the default rule
     of :mod:`planner.domain.end_value` (``eta_discharge`` x the horizon's lowest import price)."""
+    charge_from: tuple[str, ...] = FLOW_SOURCES
+    """Sources that may charge the asset in a step (flow rules, :mod:`planner.model.components.flow_rules`)."""
+    discharge_to: tuple[str, ...] = FLOW_SINKS
+    """Sinks its discharge may feed in a step (flow rules)."""
+    charge_taper: tuple[tuple[float, float], ...] = ()
+    """``(soc_fraction, max_charge_kw)`` points of a concave charge-power limit (:mod:`planner.domain.taper`);
+    empty: ``charge_max_kw`` at every SoC."""
+    high_soc: HighSocLimit | None = None
+    """Limit on the time spent above a SoC (:mod:`planner.model.components.targets`)."""
+    reserves: tuple[ReserveWindow, ...] = ()
+    """Time-varying backup reserves (soft floors, :mod:`planner.model.components.targets`)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,8 @@ class SessionSpec:
     depart_soc_min_kwh: float
     charger: str | None = None
     """Name of the charger the vehicle is plugged into during the session (None: no charger assigned)."""
+    goals: tuple[Goal, ...] = ()
+    """Intermediate goals ("60 % by 07:00") before the departure target, sorted by time (soft)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,15 @@ class VehicleSpec:
     end_value_per_kwh: float | None = None
     """Value of a kWh above a session's target at departure [currency/kWh]; None: the default rule of
     :mod:`planner.domain.end_value`."""
+    charge_from: tuple[str, ...] = FLOW_SOURCES
+    """Sources that may charge the asset in a step (flow rules, :mod:`planner.model.components.flow_rules`)."""
+    discharge_to: tuple[str, ...] = FLOW_SINKS
+    """Sinks its discharge may feed in a step (flow rules)."""
+    charge_taper: tuple[tuple[float, float], ...] = ()
+    """``(soc_fraction, max_charge_kw)`` points of a concave charge-power limit (:mod:`planner.domain.taper`);
+    empty: ``charge_max_kw`` at every SoC."""
+    high_soc: HighSocLimit | None = None
+    """Limit on the time spent above a SoC (:mod:`planner.model.components.targets`)."""
 
 
 @dataclass(frozen=True)
@@ -271,7 +299,7 @@ TOP_KEYS = {
     "shortfall_penalty_per_kwh",
 }
 HORIZON_KEYS = {"start", "hours", "step_minutes", "timezone", "steps"}
-GRID_KEYS = {"import_limit_kw", "export_limit_kw", "phase_limit_kw"}
+GRID_KEYS = {"import_limit_kw", "export_limit_kw", "phase_limit_kw", "import_to", "export_from"}
 TARIFF_ARRAY_KEYS = {
     "import_price_per_kwh",
     "export_price_per_kwh",
@@ -298,6 +326,11 @@ BATTERY_KEYS = {
     "end_soc_min_kwh",
     "end_value_per_kwh",
     "degradation",
+    "charge_from",
+    "discharge_to",
+    "charge_taper",
+    "high_soc",
+    "reserve",
 }
 VEHICLE_KEYS = {
     "name",
@@ -317,7 +350,11 @@ VEHICLE_KEYS = {
     "degradation",
     "session",
     "charger",
+    "charge_from",
+    "discharge_to",
+    "charge_taper",
+    "high_soc",
 }
-SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger"}
+SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger", "goal"}
 CHARGER_KEYS = {"name", "model", "charge_max_kw", "charge_min_kw", "discharge_max_kw", "bidirectional", "phase"}
 CHARGER_PHASES = ("L1", "L2", "L3", "L1L2L3")

@@ -29,6 +29,7 @@ from planner.model.components.degradation_cycle_depth import add_cycle_depth_wea
 from planner.model.components.degradation_throughput import add_throughput_wear
 from planner.model.components.demand_charge import add_demand_charges
 from planner.model.components.end_value import add_end_value
+from planner.model.components.flow_rules import add_flow_rules
 from planner.model.components.grid import add_grid
 from planner.model.components.load import add_load
 from planner.model.components.solar import add_solar
@@ -125,6 +126,9 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
         chargers_c = add_chargers(m, scenario, options)
         if chargers_c is not None:
             contributions.append(chargers_c)
+    rules_c = add_flow_rules(m, scenario, options, contributions)
+    if rules_c is not None:
+        contributions.append(rules_c)
     for c in list(contributions):
         if c.storage is not None:
             model_name = str(c.storage.spec.degradation.get("model", "throughput"))

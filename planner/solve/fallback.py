@@ -12,6 +12,8 @@ Per step ``t`` of length ``h`` [h], with covered fraction ``f[t]`` of a session:
   limits of :mod:`planner.model.components.charger`, nothing without a charger, and the phase headroom) where ``need`` is the power that
   reaches its goal ``min(depart_soc_min_kwh, soc_max_kwh)`` within the step; a power below
   ``charge_min_kw * f[t]`` is raised to that minimum when the headroom and ``soc_max_kwh`` allow, else 0;
+- a vehicle whose flow rules forbid grid energy (``charge_from`` or the grid's ``import_to``) charges only
+  from the solar the load leaves (nothing when solar is forbidden too);
 - batteries idle; the grid imports the rest up to its limit (any further need is unserved load);
   a surplus is exported up to the export limit and the rest curtailed (a curtailable array is curtailed
   instead of exporting at a negative price).
@@ -102,8 +104,15 @@ def fallback_plan(scenario: Scenario, reason: str) -> Plan:
     phase_room = None
     if scenario.chargers and np.isfinite(scenario.connection.phase_limit_kw):
         phase_room = {p: np.full(n, scenario.connection.phase_limit_kw) for p in PHASES}
+    solar_room = np.array(solar - load, dtype=float)  # solar the load leaves, for a car that may not import
     for v in scenario.vehicles:
-        charge, soc, plugged = _charge_vehicle(scenario, v, headroom, phase_room)
+        if "grid" in v.charge_from and "vehicle" in scenario.connection.import_to:
+            room = headroom.copy()
+        else:  # flow rules: the car may take only the solar surplus (or nothing)
+            room = np.minimum(headroom, np.maximum(solar_room, 0.0)) if "solar" in v.charge_from else np.zeros(n)
+        charge, soc, plugged = _charge_vehicle(scenario, v, room, phase_room)
+        headroom -= charge
+        solar_room -= charge
         data[f"{v.name}_charge_kw"] = charge
         data[f"{v.name}_discharge_kw"] = np.zeros(n)
         data[f"{v.name}_soc_kwh"] = soc

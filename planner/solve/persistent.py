@@ -33,6 +33,7 @@ import pyomo.environ as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.domain.end_value import end_value_rate_per_kwh
+from planner.domain.flows import has_rules, solar_to_load_kw
 from planner.errors import SolverError
 from planner.inputs.specs import Scenario
 from planner.model.build import BuiltModel, build_model, flow_bounds_kw
@@ -65,6 +66,7 @@ def same_shape(a: Scenario, b: Scenario) -> bool:
             for x, y in zip(ta.demand_charges, tb.demand_charges, strict=True)
         )
         and _flow_pattern(a) == _flow_pattern(b)
+        and (not has_rules(a) or np.array_equal(solar_to_load_kw(a), solar_to_load_kw(b)))
     )
 
 

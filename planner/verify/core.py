@@ -28,6 +28,7 @@ import numpy as np
 
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
+from planner.verify.rules import check_flow_rules
 
 TOL_KW = 1e-5
 TOL_KWH = 1e-4
@@ -55,6 +56,8 @@ class VerifyReport:
     checks: int = 0
     costs: dict[str, float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    """The scenario's refinements that were checked and hold (flow rules, goals, reserves, ...)."""
 
 
 def _session_target(grid, session) -> tuple[float, int, int, bool]:
@@ -260,6 +263,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         outside = frac <= 0
         report(outside & ((c > TOL_KW) | (d > TOL_KW)), f"{v.name} has power while not plugged in")
     _check_chargers(scenario, col, report, bad, dispatch)
+    rep.rules = check_flow_rules(scenario, col, report)
     report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
 
     if check_costs:

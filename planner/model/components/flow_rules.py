@@ -1,0 +1,90 @@
+"""Energy-flow rules ("never charge the car from the home battery", "never export from the battery").
+
+The rules and their meaning are in :mod:`planner.domain.flows`. With at least one rule the model gets, in
+every step ``t``, a flow ``flow_kw[a, t] >= 0`` on each allowed arc ``a = (source i, sink j)`` and::
+
+    sum_j flow_kw[(i, j), t] = source_kw[i, t]      for every source i
+    sum_i flow_kw[(i, j), t] = sink_kw[j, t]        for every sink j
+
+with ``source_kw`` = grid import, ``solar - first - curtailed``, a node's discharge; ``sink_kw`` =
+``load - first - unserved``, export, a node's charge, where ``first = min(solar_kw, load_kw)`` is the solar that
+serves the load first (so the flows' signs keep solar the load needs from curtailment and load solar covers
+from going unserved). A forbidden arc simply has no variable, so no binary is needed; a source with no allowed sink
+is held at 0. The rows are linear in the existing variables and the site balance makes one of them redundant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyomo.environ as pyo
+
+from planner.domain.flows import FlowNode, flow_graph, solar_to_load_kw
+from planner.model.components.base import BuildOptions, Contribution
+
+
+def _node_power(node: FlowNode, t: int, m: Any, ports: dict[str, Any], side: str, first_kw: float) -> Any:
+    """Power of ``node`` in step ``t`` [kW]: ``side`` is ``"source"`` (what it gives) or ``"sink"``;
+    ``first_kw`` is the solar that serves the load first."""
+    if node.kind == "grid":
+        return m.grid.import_kw[t] if side == "source" else m.grid.export_kw[t]
+    if node.kind == "solar":
+        return m.solar.solar_kw[t] - first_kw - m.solar.curtailed_kw[t]
+    if node.kind == "load":
+        return m.site_load.load_kw[t] - first_kw - m.site_load.unserved_kw[t]
+    terms = []
+    for name in node.members:
+        flows = ports[name].discharge_kw if side == "source" else ports[name].charge_kw
+        if t in flows:
+            terms.append(flows[t])
+    return sum(terms) if terms else 0.0
+
+
+def add_flow_rules(m: pyo.ConcreteModel, scenario, options: BuildOptions,
+                   contributions: list[Contribution]) -> Contribution | None:
+    """Add block ``m.flow_rules`` (module docstring) when the scenario has a rule; else None."""
+    graph = flow_graph(scenario)
+    if graph is None:
+        return None
+    by_kind: dict[str, dict[str, Any]] = {"battery": {}, "vehicle": {}}
+    for c in contributions:
+        if c.storage is not None:
+            by_kind[c.storage.kind][c.storage.name] = c.storage
+    n = scenario.steps
+    b = pyo.Block()
+    m.flow_rules = b
+    b.graph = graph  # plain attribute, for read-back and messages
+    first = solar_to_load_kw(scenario).tolist()
+    supply = [[_node_power(node, t, m, by_kind.get(node.kind, {}), "source", first[t]) for t in range(n)]
+              for node in graph.sources]
+    demand = [[_node_power(node, t, m, by_kind.get(node.kind, {}), "sink", first[t]) for t in range(n)]
+              for node in graph.sinks]
+
+    def live(power: Any) -> bool:  # a node that can have power in the step (not the constant 0)
+        return not (isinstance(power, float) and power == 0.0)
+
+    idx = [(a, t) for t in range(n) for a, (i, j) in enumerate(graph.arcs) if live(supply[i][t]) and live(demand[j][t])]
+    b.flow_kw = pyo.Var(idx, domain=pyo.NonNegativeReals)
+    out_arcs: dict[tuple[int, int], list[Any]] = {}
+    in_arcs: dict[tuple[int, int], list[Any]] = {}
+    for a, t in idx:
+        i, j = graph.arcs[a]
+        out_arcs.setdefault((i, t), []).append(b.flow_kw[a, t])
+        in_arcs.setdefault((j, t), []).append(b.flow_kw[a, t])
+
+    def balance(flows: list[Any], power: Any) -> Any:
+        if not live(power):
+            return sum(flows) == 0 if flows else pyo.Constraint.Skip
+        if isinstance(power, float) and not flows:
+            return pyo.Constraint.Skip  # a constant the site balance already accounts for
+        return sum(flows) == power if flows else power == 0
+
+    b.source_balance = pyo.Constraint(
+        list(range(len(graph.sources))), list(range(n)),
+        rule=lambda _, i, t: balance(out_arcs.get((i, t), []), supply[i][t]),
+    )
+    b.sink_balance = pyo.Constraint(
+        list(range(len(graph.sinks))), list(range(n)),
+        rule=lambda _, j, t: balance(in_arcs.get((j, t), []), demand[j][t]),
+    )
+    return Contribution("flow_rules")
