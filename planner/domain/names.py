@@ -24,3 +24,8 @@ def asset_block_name(kind: str, name: str) -> str:
 def wear_block_name(kind: str, name: str) -> str:
     """Model block name of an asset's wear model: ``wear_<kind>_<model name>``."""
     return f"wear_{kind}_{model_name(name)}"
+
+
+def targets_block_name(kind: str, name: str) -> str:
+    """Model block name of an asset's goals, reserves and high-SoC limit: ``targets_<kind>_<model name>``."""
+    return f"targets_{kind}_{model_name(name)}"

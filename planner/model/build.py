@@ -33,6 +33,7 @@ from planner.model.components.flow_rules import add_flow_rules
 from planner.model.components.grid import add_grid
 from planner.model.components.load import add_load
 from planner.model.components.solar import add_solar
+from planner.model.components.targets import add_targets
 from planner.model.registry import ASSET_TYPES
 
 WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
@@ -137,9 +138,10 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
                 msg = f"unknown degradation model {model_name!r}; known: {sorted(WEAR_MODELS)}"
                 raise ValueError(msg)
             contributions.append(builder(m, scenario, c.storage))
-            end_value = add_end_value(m, scenario, c.storage)
-            if end_value is not None:
-                contributions.append(end_value)
+            for extra_builder in (add_end_value, add_targets):
+                extra_c = extra_builder(m, scenario, c.storage)
+                if extra_c is not None:
+                    contributions.append(extra_c)
     for cost_model in SITE_COST_MODELS:
         extra = cost_model(m, scenario, options, grid_c)
         if extra is not None:

@@ -22,6 +22,7 @@ from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.inputs.specs import Scenario
 from planner.inputs.tariffs.scheme import demand_charge_cost
 from planner.results.plan import Plan, compute_costs, compute_kpis
+from planner.results.targets import high_soc_costs, target_entries
 
 SHORTFALL_TOL_KWH = 1e-6
 """A shortfall below this [kWh] is reported as 0 (met)."""
@@ -48,13 +49,13 @@ def vehicle_trajectories(scenario: Scenario, schedule: pd.DataFrame, v: Any) -> 
 
 def schedule_shortfalls(scenario: Scenario, schedule: pd.DataFrame,
                         trajectories: dict[str, list[tuple[int, Any, np.ndarray]]] | None = None) -> list[dict[str, Any]]:
-    """Every departure target (met or not), battery end floor and (when any) the unserved load
-    (``trajectories``: each vehicle's :func:`vehicle_trajectories`, computed when not given)."""
+    """Every departure target (met or not), battery end floor, goal, reserve window and high-SoC limit
+    (:mod:`planner.results.targets`) and (when any) the unserved load (``trajectories``: each vehicle's :func:`vehicle_trajectories`, computed when not given)."""
     grid, h = scenario.grid, scenario.step_hours
     out: list[dict[str, Any]] = []
+    traced_all = trajectories or {v.name: vehicle_trajectories(scenario, schedule, v) for v in scenario.vehicles}
     for v in scenario.vehicles:
-        traced = trajectories[v.name] if trajectories else vehicle_trajectories(scenario, schedule, v)
-        for j, w, traj in traced:
+        for j, w, traj in traced_all[v.name]:
             s = v.sessions[j]
             final = float(traj[-1])
             out.append({
@@ -68,6 +69,7 @@ def schedule_shortfalls(scenario: Scenario, schedule: pd.DataFrame,
         end = float(schedule[f"{b.name}_soc_kwh"].to_numpy(dtype=float)[-1])
         out.append({"asset": b.name, "kind": "battery_end_floor", "target_kwh": float(b.end_soc_min_kwh),
                     "soc_kwh": end, "shortfall_kwh": _met(b.end_soc_min_kwh - end)})
+    out.extend(target_entries(scenario, schedule, traced_all, _met))
     unserved = float(schedule["unserved_load_kw"].sum() * h)
     if unserved > SHORTFALL_TOL_KWH:
         out.append({"asset": "load", "kind": "unserved_load", "target_kwh": float(scenario.load_kw.sum() * h),
@@ -84,7 +86,7 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
     penalty = scenario.shortfall_penalty_per_kwh
     terms: dict[tuple[str, str], float] = {}
     short_of = {}
-    for s in shortfalls:
+    for s in shortfalls:  # every kWh shortfall of an asset costs its penalty (the high-SoC entry has none)
         short_of[s["asset"]] = short_of.get(s["asset"], 0.0) + s["shortfall_kwh"]
     for b in scenario.batteries:
         c = schedule[f"{b.name}_charge_kw"].to_numpy(dtype=float)
@@ -101,6 +103,8 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
             v, c, d, h, [(w.first_boundary, traj) for _, w, traj in traced])
         v_penalty = shortfall_penalty_per_kwh(v, penalty)
         terms[(v.name, "shortfall_penalty")] = v_penalty * short_of.get(v.name, 0.0)
+    for asset, value in high_soc_costs(scenario, shortfalls).items():
+        terms[(asset, "high_soc_penalty")] = value
     terms[("load", "unserved_load_penalty")] = penalty * float(schedule["unserved_load_kw"].sum() * h)
     if not scenario.solar_curtailable:
         terms[("solar", "forced_curtailment_penalty")] = penalty * float(schedule["solar_curtailed_kw"].sum() * h)

@@ -27,6 +27,7 @@ COST_ORDER = (
     "demand_charge",
     "degradation_cost",
     "shortfall_penalty",
+    "high_soc_penalty",
     "unserved_load_penalty",
     "forced_curtailment_penalty",
     "end_value",
@@ -116,6 +117,11 @@ class Plan:
             lines.append(f"    {key:<34} {value:>10.2f} {cur}")
         lines.append(f"    {'total':<34} {self.costs['total']:>10.2f} {cur}")
         for s in self.shortfalls:
+            if s.get("kind") == "high_soc_hours":
+                if s["excess_hours"] > 1e-9:
+                    lines.append(f"  {s['asset']}: {s['hours_above']:.1f} h above {s['above_kwh']:.1f} kWh, "
+                                 f"{s['excess_hours']:.1f} h over its limit of {s['max_hours']:g} h")
+                continue
             if s.get("kind") != "vehicle_session":
                 if s["shortfall_kwh"] > 1e-6:
                     lines.append(f"  {s['asset']}: {s['kind']} short by {s['shortfall_kwh']:.2f} kWh")
@@ -197,7 +203,7 @@ class Plan:
                 frame[column] = pd.to_numeric(values.where(values.notna(), np.nan)).astype(float)
         tz = frame.index.tz
         shortfalls = [
-            {k: (pd.Timestamp(v).tz_convert(tz) if k in ("arrive", "depart") and isinstance(v, str) else v)
+            {k: (pd.Timestamp(v).tz_convert(tz) if k in ("arrive", "depart", "by", "from", "to") and isinstance(v, str) else v)
              for k, v in s.items()}
             for s in data.get("shortfalls", [])
         ]

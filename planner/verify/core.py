@@ -28,7 +28,7 @@ import numpy as np
 
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
-from planner.verify.rules import check_flow_rules
+from planner.verify.rules import check_flow_rules, check_targets
 
 TOL_KW = 1e-5
 TOL_KWH = 1e-4
@@ -206,6 +206,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         trajectories[b.name] = [(0, np.concatenate([[b.soc_kwh], soc]))]
     vehicle_shortfall_cost = 0.0
     vehicle_end_gain: dict[str, float] = {}
+    traced: dict[str, list[tuple[int, int, int, np.ndarray]]] = {}  # session trajectories, for goals
     reported = {(s["asset"], s.get("session")): s for s in plan.shortfalls if s.get("kind") == "vehicle_session"}
     for v in scenario.vehicles:
         c, d, soc = col(f"{v.name}_charge_kw"), col(f"{v.name}_discharge_kw"), col(f"{v.name}_soc_kwh")
@@ -246,6 +247,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                            f"(min {traj.min():.4f}, max {traj.max():.4f})")
             reported_soc = soc[first:last]
             trajectories.setdefault(v.name, []).append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
+            traced.setdefault(v.name, []).append((j, first, last, trajectories[v.name][-1][1]))
             if np.any((np.abs(reported_soc - traj) > TOL_KWH) & ~later[j][first:last]):
                 bad.append(f"{v.name} session {j}: reported SoC does not follow the dynamics")
             final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
@@ -264,6 +266,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         report(outside & ((c > TOL_KW) | (d > TOL_KW)), f"{v.name} has power while not plugged in")
     _check_chargers(scenario, col, report, bad, dispatch)
     rep.rules = check_flow_rules(scenario, col, report)
+    target_penalty, high_soc_penalty, checked = check_targets(scenario, col, traced, plan, report, bad)
+    rep.rules += checked
     report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
 
     if check_costs:
@@ -299,7 +303,10 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             scenario.shortfall_penalty_per_kwh * max(0.0, b.end_soc_min_kwh - float(col(f"{b.name}_soc_kwh")[-1]))
             for b in scenario.batteries
         )
-        recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost
+        recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost + target_penalty
+        if high_soc_penalty > 0 or "high_soc_penalty" in plan.costs:
+            recomputed["high_soc_penalty"] = high_soc_penalty
+            least_cost_keys.add("high_soc_penalty")  # a gap-optimal plan may count a step it need not
         # terminal value (deliberate copy of planner.domain.end_value): -v x energy gained above the reference
         min_price = float(np.min(p_imp)) if len(p_imp) else 0.0
 

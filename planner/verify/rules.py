@@ -80,3 +80,66 @@ def check_flow_rules(scenario, col: Column, report: Report) -> list[str]:
             worst = np.maximum(worst, supply - demand)
     report(worst > 10 * TOL_KW, "energy flows break a flow rule (" + "; ".join(rules) + ")", worst)
     return rules
+
+
+def _pos(grid, when) -> float:
+    return (when.value / 1e9 - grid.start.value / 1e9) / (grid.step_minutes * 60.0)
+
+
+def check_targets(scenario, col: Column, sessions: dict[str, list[tuple[int, int, int, np.ndarray]]],
+                  plan, report: Report, bad: list[str]) -> tuple[float, float, list[str]]:
+    """Goals, reserve windows and high-SoC limits, recomputed from the schedule (own copy of the placement
+    rules of ``planner.domain.targets``); ``sessions`` maps each vehicle to ``(session, first boundary,
+    last boundary, SoC on boundaries)``. Returns (their shortfall penalty, their high-SoC penalty
+    [currency], what was checked)."""
+    grid, h, n = scenario.grid, scenario.step_hours, scenario.steps
+    reported = {}
+    for e in plan.shortfalls:
+        key = (e.get("kind"), e.get("asset"), e.get("session"), str(e.get("by") or e.get("from") or ""))
+        reported[key] = e
+    penalty_cost = high_cost = 0.0
+    checked: list[str] = []
+
+    def compare(kind, asset, session, when, short) -> None:
+        e = reported.get((kind, asset, session, str(when.tz_convert(grid.timezone))))
+        if e is None:
+            bad.append(f"{asset}: no {kind} entry for {when.isoformat()} in the plan's shortfalls")
+        elif abs(e["shortfall_kwh"] - short) > 1e-3:
+            bad.append(f"{asset}: {kind} at {when.isoformat()} reported short {e['shortfall_kwh']:.4f} kWh, "
+                       f"recomputed {short:.4f} kWh")
+
+    for v in scenario.vehicles:
+        penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
+        above_steps = 0
+        for j, first, last, traj in sessions.get(v.name, []):
+            for g in v.sessions[j].goals if last > first else ():
+                k = int(np.floor(_pos(grid, g.by) + 1e-9))
+                if k > n:
+                    continue
+                k = min(max(k, first + 1), last)
+                short = max(0.0, g.soc_kwh - float(traj[k - first]))
+                penalty_cost += penalty * short
+                compare("vehicle_goal", v.name, j, g.by, short)
+                checked.append(f"{v.name} session {j}: {g.soc_kwh:g} kWh by {g.by.isoformat()}")
+            if v.high_soc is not None:
+                above_steps += int(np.count_nonzero(traj[1:] > v.high_soc.above_kwh + 1e-6))
+        if v.high_soc is not None:
+            high_cost += v.high_soc.penalty_per_hour * max(0.0, above_steps * h - v.high_soc.max_hours)
+            checked.append(f"{v.name}: {above_steps * h:g} h above {v.high_soc.above_kwh:g} kWh")
+    for b in scenario.batteries:
+        soc = np.concatenate([[b.soc_kwh], col(f"{b.name}_soc_kwh")])
+        for r in b.reserves:
+            a, z = _pos(grid, r.start), _pos(grid, r.end)
+            if z < 1 - 1e-9 or a > n + 1e-9:
+                continue
+            lo, hi = max(int(np.ceil(a - 1e-9)), 1), min(int(np.floor(z + 1e-9)), n)
+            ks = np.arange(lo, hi + 1) if hi >= lo else np.array([min(lo, n)])
+            short = max(0.0, r.soc_min_kwh - float(soc[ks].min()))
+            penalty_cost += scenario.shortfall_penalty_per_kwh * short
+            compare("battery_reserve", b.name, None, r.start, short)
+            checked.append(f"{b.name}: reserve {r.soc_min_kwh:g} kWh from {r.start.isoformat()}")
+        if b.high_soc is not None:
+            hours = h * int(np.count_nonzero(soc[1:] > b.high_soc.above_kwh + 1e-6))
+            high_cost += b.high_soc.penalty_per_hour * max(0.0, hours - b.high_soc.max_hours)
+            checked.append(f"{b.name}: {hours:g} h above {b.high_soc.above_kwh:g} kWh")
+    return penalty_cost, high_cost, checked
