@@ -8,7 +8,7 @@ Per step ``t`` of length ``h`` [h], with covered fraction ``f[t]`` of a session:
 
 - the household load is served first; the grid headroom left for charging is
   ``import_limit_kw + solar_kw[t] - load_kw[t]`` (minus what vehicles listed earlier already take);
-- each vehicle charges at ``min(charge_max_kw * f[t], headroom, need)`` (with chargers: the session's charger
+- each vehicle charges at ``min(charge_max_kw * f[t], taper limit, headroom, need)`` (with chargers: the session's charger
   limits of :mod:`planner.model.components.charger`, nothing without a charger, and the phase headroom) where ``need`` is the power that
   reaches its goal ``min(depart_soc_min_kwh, soc_max_kwh)`` within the step; a power below
   ``charge_min_kw * f[t]`` is raised to that minimum when the headroom and ``soc_max_kwh`` allow, else 0;
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from planner.domain.sessions import kept_windows
+from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario
 from planner.model.components.charger import PHASES, session_limits
 from planner.results.from_schedule import plan_from_schedule
@@ -64,7 +65,8 @@ def _charge_vehicle(
                 plugged[t] = True
             p = 0.0
             if f > 0 and level < goal - TOL_KWH and lim.charge_max_kw > 0:
-                cap_kw = min(lim.charge_max_kw * f, max(headroom_kw[t], 0.0))
+                cap_kw = min(lim.charge_max_kw * f, max(headroom_kw[t], 0.0),
+                             f * taper_limit_kw(v.charge_taper, v.capacity_kwh, eta, h * f, level))
                 for phase, share in lim.phase_share.items() if phase_room_kw else ():
                     cap_kw = min(cap_kw, max(phase_room_kw[phase][t], 0.0) / share)
                 need_kw = (goal - level) / (eta * h)

@@ -28,7 +28,7 @@ import numpy as np
 
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
-from planner.verify.rules import check_flow_rules, check_targets
+from planner.verify.rules import check_flow_rules, check_taper, check_targets
 
 TOL_KW = 1e-5
 TOL_KWH = 1e-4
@@ -206,7 +206,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         trajectories[b.name] = [(0, np.concatenate([[b.soc_kwh], soc]))]
     vehicle_shortfall_cost = 0.0
     vehicle_end_gain: dict[str, float] = {}
-    traced: dict[str, list[tuple[int, int, int, np.ndarray]]] = {}  # session trajectories, for goals
+    traced: dict[str, list[tuple[int, int, int, np.ndarray, np.ndarray]]] = {}  # sessions, for goals and taper
     reported = {(s["asset"], s.get("session")): s for s in plan.shortfalls if s.get("kind") == "vehicle_session"}
     for v in scenario.vehicles:
         c, d, soc = col(f"{v.name}_charge_kw"), col(f"{v.name}_discharge_kw"), col(f"{v.name}_soc_kwh")
@@ -247,7 +247,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                            f"(min {traj.min():.4f}, max {traj.max():.4f})")
             reported_soc = soc[first:last]
             trajectories.setdefault(v.name, []).append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
-            traced.setdefault(v.name, []).append((j, first, last, trajectories[v.name][-1][1]))
+            traced.setdefault(v.name, []).append((j, first, last, trajectories[v.name][-1][1], owned[j]))
             if np.any((np.abs(reported_soc - traj) > TOL_KWH) & ~later[j][first:last]):
                 bad.append(f"{v.name} session {j}: reported SoC does not follow the dynamics")
             final = float(traj[-1]) if len(traj) else s.arrive_soc_kwh
@@ -267,7 +267,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
     _check_chargers(scenario, col, report, bad, dispatch)
     rep.rules = check_flow_rules(scenario, col, report)
     target_penalty, high_soc_penalty, checked = check_targets(scenario, col, traced, plan, report, bad)
-    rep.rules += checked
+    rep.rules += checked + check_taper(scenario, col, traced, report)
     report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
 
     if check_costs:

@@ -86,11 +86,11 @@ def _pos(grid, when) -> float:
     return (when.value / 1e9 - grid.start.value / 1e9) / (grid.step_minutes * 60.0)
 
 
-def check_targets(scenario, col: Column, sessions: dict[str, list[tuple[int, int, int, np.ndarray]]],
+def check_targets(scenario, col: Column, sessions: dict[str, list[tuple[int, int, int, np.ndarray, np.ndarray]]],
                   plan, report: Report, bad: list[str]) -> tuple[float, float, list[str]]:
     """Goals, reserve windows and high-SoC limits, recomputed from the schedule (own copy of the placement
     rules of ``planner.domain.targets``); ``sessions`` maps each vehicle to ``(session, first boundary,
-    last boundary, SoC on boundaries)``. Returns (their shortfall penalty, their high-SoC penalty
+    last boundary, SoC on boundaries, owned fraction of each step)``. Returns (their shortfall penalty, their high-SoC penalty
     [currency], what was checked)."""
     grid, h, n = scenario.grid, scenario.step_hours, scenario.steps
     reported = {}
@@ -111,7 +111,7 @@ def check_targets(scenario, col: Column, sessions: dict[str, list[tuple[int, int
     for v in scenario.vehicles:
         penalty = v.shortfall_penalty_per_kwh if v.shortfall_penalty_per_kwh is not None else scenario.shortfall_penalty_per_kwh
         above_steps = 0
-        for j, first, last, traj in sessions.get(v.name, []):
+        for j, first, last, traj, _ in sessions.get(v.name, []):
             for g in v.sessions[j].goals if last > first else ():
                 k = int(np.floor(_pos(grid, g.by) + 1e-9))
                 if k > n:
@@ -143,3 +143,40 @@ def check_targets(scenario, col: Column, sessions: dict[str, list[tuple[int, int
             high_cost += b.high_soc.penalty_per_hour * max(0.0, hours - b.high_soc.max_hours)
             checked.append(f"{b.name}: {hours:g} h above {b.high_soc.above_kwh:g} kWh")
     return penalty_cost, high_cost, checked
+
+
+def _taper_limit(points, capacity_kwh: float, eta: float, hours: np.ndarray, soc: np.ndarray) -> np.ndarray:
+    """Own copy of ``planner.domain.taper``: the largest setpoint under every line at both ends of the step's
+    SoC path, ``min_i (a_i + b_i * soc) / (1 - min(b_i, 0) * eta * hours)``."""
+    out = np.full(len(soc), np.inf)
+    for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+        b = (y2 - y1) / ((x2 - x1) * capacity_kwh)
+        out = np.minimum(out, (y1 + b * (soc - x1 * capacity_kwh)) / (1.0 - min(b, 0.0) * eta * hours))
+    return np.maximum(out, 0.0)
+
+
+def check_taper(scenario, col: Column, sessions, report: Report) -> list[str]:
+    """Charge within each asset's taper curve, from the SoC at each step's start (what was checked)."""
+    h, n = scenario.step_hours, scenario.steps
+    checked = []
+    for b in scenario.batteries:
+        if not b.charge_taper:
+            continue
+        start = np.concatenate([[b.soc_kwh], col(f"{b.name}_soc_kwh")])[:n]
+        c = col(f"{b.name}_charge_kw")
+        limit = _taper_limit(b.charge_taper, b.capacity_kwh, b.eta_charge, np.full(n, h), start)
+        report(c > limit + 1e-4, f"{b.name} charges above its taper limit", c - limit)
+        checked.append(f"{b.name}: charge taper")
+    for v in scenario.vehicles:
+        if not v.charge_taper:
+            continue
+        c = col(f"{v.name}_charge_kw")
+        over = np.zeros(n)
+        for _, first, last, traj, owned in sessions.get(v.name, []):
+            steps = np.arange(first, last)
+            f = owned[steps]
+            limit = f * _taper_limit(v.charge_taper, v.capacity_kwh, v.eta_charge, h * f, traj[:len(steps)])
+            over[steps] = np.where(f > 0, c[steps] - limit, over[steps])
+        report(over > 1e-4, f"{v.name} charges above its taper limit", over)
+        checked.append(f"{v.name}: charge taper")
+    return checked

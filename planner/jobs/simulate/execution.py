@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario, SessionSpec
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.controller import (
@@ -182,7 +183,8 @@ def execute_day(
                     dt = min(dt, max(0.0, demand))
                 if must_kw > 0:
                     ct, dt = max(ct, must_kw), 0.0
-                ct = min(ct, v.charge_max_kw * f, room_kw)
+                ct = min(ct, v.charge_max_kw * f, room_kw,  # the car's charge taper limits it as it fills
+                         f * taper_limit_kw(v.charge_taper, v.capacity_kwh, v.eta_charge, h * f, soc))
                 dt = min(dt, v.discharge_max_kw * f, avail_kw) if v.v2g else 0.0
                 if 0 < ct < v.charge_min_kw * f:
                     ct = v.charge_min_kw * f if v.charge_min_kw * f <= room_kw else 0.0
@@ -238,7 +240,8 @@ def execute_day(
                 planned_import = 0.0 if decision.grid_import_kw is None else float(decision.grid_import_kw[t])
                 target = battery_net_kw(planned, surprise, float(tariff.import_price_per_kwh[t]),
                                         float(tariff.export_price_per_kwh[t]), planned_import)
-            ct, dt = split_net(target, b.charge_max_kw, b.discharge_max_kw, room, avail)
+            cmax = min(b.charge_max_kw, taper_limit_kw(b.charge_taper, b.capacity_kwh, b.eta_charge, h, soc))
+            ct, dt = split_net(target, cmax, b.discharge_max_kw, room, avail)
             if surprise is not None:
                 surprise += (ct - dt) - planned
             bat_c[b.name][t], bat_d[b.name][t] = ct, dt

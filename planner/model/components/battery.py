@@ -11,6 +11,9 @@ Equations::
     soc_kwh[n] + end_shortfall_kwh >= end_soc_min_kwh            (soft, penalised, reported)
     bus_kw[t] = discharge_kw[t] - charge_kw[t]
 
+With a ``charge_taper`` curve, ``charge_kw[t] <= psi_i * (a_i + b_i * soc_kwh[t])`` for each of its segments
+that can bind (:mod:`planner.domain.taper`).
+
 A battery that starts below its reserve may not go lower than where it starts (no further discharge) and
 recovers when it pays. In the ``setpoint`` dispatch a binary ``is_charging[t]`` forbids charging and
 discharging in the same step (``charge_kw <= charge_max_kw * is_charging``,
@@ -26,6 +29,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from planner.domain.names import asset_block_name
+from planner.domain.taper import taper_rows
 from planner.model.components.base import (
     BuildOptions,
     Contribution,
@@ -75,6 +79,10 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         rule=lambda b, t: b.soc_kwh[t + 1]
         == b.soc_kwh[t] + (eta_c * h) * b.charge_kw[t] - (h * inv_eta_d) * b.discharge_kw[t],
     )
+    taper = taper_rows(spec.charge_taper, spec.capacity_kwh, eta_c, cmax, [(0, t, h, hi) for t in steps])
+    if taper:
+        b.charge_within_taper = pyo.Constraint(
+            range(len(taper)), rule=lambda b, r: b.charge_kw[taper[r][1]] <= taper[r][2] + taper[r][3] * b.soc_kwh[taper[r][1]])
     b.end_shortfall_kwh = pyo.Var(domain=pyo.NonNegativeReals)
     b.soc_at_end_min = pyo.Constraint(expr=b.soc_kwh[n] + b.end_shortfall_kwh >= spec.end_soc_min_kwh)
     contribution = Contribution(bname)

@@ -20,7 +20,9 @@ A car arriving below ``soc_min_kwh`` cannot discharge in that session. In a char
 only rises, so its bounds are imposed at the session's end boundaries alone (in between they are implied),
 which keeps fleet models small. A step partly covered by two
 consecutive sessions of one vehicle (it leaves and comes back within the step) belongs to the later session:
-the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session. The binary ``is_charging`` exists only
+the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session.
+With a ``charge_taper`` curve, ``charge_kw[s, t] <= f[t] * psi_i * (a_i + b_i * soc_kwh[s, t])`` for each of its
+segments that can bind (:mod:`planner.domain.taper`, with the step's plugged time ``f[t] * h``). The binary ``is_charging`` exists only
 where it matters (a minimum charging power or V2G), and in the ``fractional`` dispatch it is continuous.
 """
 
@@ -33,6 +35,7 @@ import pyomo.environ as pyo
 
 from planner.domain.names import asset_block_name
 from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
+from planner.domain.taper import taper_rows
 from planner.model.components.base import (
     BuildOptions,
     Contribution,
@@ -89,6 +92,12 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         return b.soc_kwh[s, t + 1] == expr
 
     b.soc_balance = pyo.Constraint(dyn_idx, rule=soc_rule)
+    taper = taper_rows(spec.charge_taper, spec.capacity_kwh, eta_c, cmax,
+                       [(s, t, h * frac[s, t], max(spec.soc_max_kwh, windows[s].start_soc_kwh)) for s, t in power_idx])
+    if taper:
+        b.charge_within_taper = pyo.Constraint(
+            range(len(taper)), rule=lambda b, r: b.charge_kw[taper[r][0], taper[r][1]]
+            <= frac[taper[r][0], taper[r][1]] * (taper[r][2] + taper[r][3] * b.soc_kwh[taper[r][0], taper[r][1]]))
     sessions = list(range(len(windows)))
     b.shortfall_kwh = pyo.Var(sessions, domain=pyo.NonNegativeReals)
     b.soc_at_departure_min = pyo.Constraint(
