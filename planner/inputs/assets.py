@@ -9,11 +9,13 @@ from typing import Any
 
 import pandas as pd
 
+from planner.domain.efficiency import best_efficiency, charge_curve
 from planner.domain.flows import FLOW_SINKS, FLOW_SOURCES
 from planner.domain.wear import wear_model_issues
 from planner.errors import Issue, ScenarioError
 from planner.inputs.catalogue import scenario_fields
 from planner.inputs.fidelity import (
+    read_efficiency,
     read_goals,
     read_high_soc,
     read_kinds,
@@ -107,8 +109,17 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Vehicle
     cmax = r.number(table, "charge_max_kw", where, required=True, minimum=0.0, unit=" [kW]")
     cmin = r.number(table, "charge_min_kw", where, 0.0, minimum=0.0, unit=" [kW]")
     v2g = r.boolean(table, "v2g", where, False)
+    curve = read_efficiency(r, table, where)
+    if curve and math.isfinite(cmax):  # the curve decides the efficiency; the charger runs within it
+        floor_kw = charge_curve(curve, cmax).min_kw
+        if floor_kw > cmin:
+            r.notes.append(f"{where}.charge_min_kw raised to {floor_kw:g} kW, the lowest power of its "
+                           "charge_efficiency curve (its charger has a fixed overhead)")
+            cmin = floor_kw
     dmax = r.number(table, "discharge_max_kw", where, cmax if v2g else 0.0, minimum=0.0, unit=" [kW]")
     etac = r.number(table, "eta_charge", where, 0.92, unit=" in (0, 1]")
+    if curve:
+        etac = best_efficiency(curve)
     etad = r.number(table, "eta_discharge", where, 0.92, unit=" in (0, 1]")
     deg = r.number(table, "degradation_cost_per_kwh", where, 0.0, minimum=0.0, unit=" [currency/kWh]")
     penalty = None
@@ -147,7 +158,7 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Vehicle
     return VehicleSpec(
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
-        _end_value(r, table, where), *_refinements(r, table, where, cap),
+        _end_value(r, table, where), curve, *_refinements(r, table, where, cap),
     )
 
 

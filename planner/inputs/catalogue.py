@@ -24,7 +24,8 @@ from typing import Any
 
 from planner.domain.wear_params import check_wear_parameters, derived_costs
 from planner.errors import Issue, ScenarioError
-from planner.fields import key_issues, unknown_key
+from planner.fields import FieldReader, key_issues, unknown_key
+from planner.inputs.fidelity import read_efficiency
 
 KINDS = ("vehicle", "battery", "charger")
 
@@ -46,6 +47,7 @@ FIELDS: dict[str, dict[str, str]] = {
         **_STORAGE_FIELDS,
         "charge_min_kw": "a number >= 0 and <= charge_max_kw [kW]",
         "v2g": "true or false",
+        "charge_efficiency": "a list of [charge_kw, efficiency] pairs (planner.domain.efficiency)",
     },
     "charger": {
         "charge_max_kw": "a number >= 0 [kW]",
@@ -260,6 +262,10 @@ def check_fields(fields: dict[str, Any], kind: str, prefix: str = "fields") -> l
         elif key == "v2g":
             if not isinstance(value, bool):
                 issues.append(Issue(where, value, allowed[key]))
+        elif key == "charge_efficiency":
+            reader = FieldReader()
+            read_efficiency(reader, fields, prefix)
+            issues.extend(reader.issues)
         elif not _valid_field(key, value):
             issues.append(Issue(where, value, allowed[key]))
     capacity = fields.get("capacity_kwh")

@@ -166,3 +166,23 @@ def read_goals(r: Any, table: Mapping[str, Any], where: str, arrive: pd.Timestam
             continue
         out.append(Goal(by, level))
     return tuple(sorted(out, key=lambda g: g.by))
+
+
+def read_efficiency(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[tuple[float, float], ...]:
+    """``charge_efficiency``: measured ``[charge_kw, efficiency]`` points, powers rising and > 0, efficiencies
+    in (0, 1] (see :mod:`planner.domain.efficiency`). Empty when absent."""
+    if "charge_efficiency" not in table:
+        return ()
+    value = table["charge_efficiency"]
+    expected = "a list of [charge_kw, efficiency] pairs, powers rising and > 0, efficiencies in (0, 1]"
+    ok = isinstance(value, list) and len(value) >= 1 and all(
+        isinstance(p, list | tuple) and len(p) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in p)
+        for p in value
+    )
+    points = tuple((float(x), float(y)) for x, y in value) if ok else ()
+    if not ok or points[0][0] <= 0 or any(b[0] <= a[0] for a, b in zip(points, points[1:], strict=False)) or any(
+            not 0 < e <= 1 for _, e in points):
+        r.add(f"{where}.charge_efficiency", value, expected)
+        return ()
+    return points

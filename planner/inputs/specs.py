@@ -208,6 +208,10 @@ class VehicleSpec:
     end_value_per_kwh: float | None = None
     """Value of a kWh above a session's target at departure [currency/kWh]; None: the default rule of
     :mod:`planner.domain.end_value`."""
+    charge_efficiency: tuple[tuple[float, float], ...] = ()
+    """Measured ``(charge_kw, efficiency)`` points of the on-board charger (:mod:`planner.domain.efficiency`);
+    empty: the constant ``eta_charge``. With a curve, ``eta_charge`` is its best efficiency (used only for
+    estimates, never for the SoC) and ``charge_min_kw`` at least its lowest power when it has an overhead."""
     charge_from: tuple[str, ...] = FLOW_SOURCES
     """Sources that may charge the asset in a step (flow rules, :mod:`planner.model.components.flow_rules`)."""
     discharge_to: tuple[str, ...] = FLOW_SINKS
@@ -350,6 +354,7 @@ VEHICLE_KEYS = {
     "degradation",
     "session",
     "charger",
+    "charge_efficiency",
     "charge_from",
     "discharge_to",
     "charge_taper",

@@ -2,7 +2,9 @@
 
 The one place this is done, for the solver's read-back (which passes the model's own cost terms), the
 fail-safe plan and the simulation's executed days. Rules: a session's state of charge moves by
-``eta_charge x charge x h - discharge x h / eta_discharge`` in each step it owns
+``eta_charge x charge x h - discharge x h / eta_discharge`` in each step it owns (the stored power of its
+``charge_efficiency`` curve instead of ``eta_charge x charge`` when it has one,
+:mod:`planner.domain.efficiency`)
 (:mod:`planner.domain.sessions`), from its arrival SoC; a shortfall below 1e-6 kWh counts as met; a missed kWh
 costs the vehicle's ``shortfall_penalty_per_kwh`` (else the scenario's), unserved load and forced curtailment
 the scenario's.
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.domain.efficiency import charged_kw
 from planner.domain.end_value import end_value_costs
 from planner.domain.names import wear_block_name
 from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
@@ -42,7 +45,8 @@ def vehicle_trajectories(scenario: Scenario, schedule: pd.DataFrame, v: Any) -> 
         owned = np.zeros(len(c), dtype=bool)
         owned[w.steps] = True
         span = slice(w.first_boundary, w.last_boundary)
-        delta = np.where(owned[span], v.eta_charge * c[span] * h - d[span] * h / v.eta_discharge, 0.0)
+        stored = charged_kw(v, c[span], w.fraction[span])  # eta_charge x charge, or its efficiency curve
+        delta = np.where(owned[span], stored * h - d[span] * h / v.eta_discharge, 0.0)
         out.append((j, w, np.concatenate([[w.start_soc_kwh], w.start_soc_kwh + np.cumsum(delta)])))
     return out
 

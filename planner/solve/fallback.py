@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.domain.efficiency import charged_kw
 from planner.domain.sessions import kept_windows
 from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario
@@ -79,7 +80,7 @@ def _charge_vehicle(
             headroom_kw[t] -= p
             for phase, share in lim.phase_share.items() if phase_room_kw else ():
                 phase_room_kw[phase][t] -= share * p
-            level = min(level + eta * p * h, ceiling)
+            level = min(level + float(charged_kw(v, p, f)) * h, ceiling)
             soc[t] = level
     return charge, soc, plugged
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.domain.efficiency import charged_kw
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
 from planner.verify.rules import check_flow_rules, check_taper, check_targets
@@ -236,7 +237,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             if last <= first and not np.any(grid.coverage(s.arrive, s.depart) > 0):
                 continue
             cj, dj = np.where(owned[j] > 0, c, 0.0), np.where(owned[j] > 0, d, 0.0)
-            traj = s.arrive_soc_kwh + np.cumsum(v.eta_charge * cj[first:last] * h - dj[first:last] * h / v.eta_discharge)
+            stored = charged_kw(v, cj[first:last], owned[j][first:last])  # eta_charge x charge, or its curve
+            traj = s.arrive_soc_kwh + np.cumsum(stored * h - dj[first:last] * h / v.eta_discharge)
             lo, hi = min(v.soc_min_kwh, s.arrive_soc_kwh), max(v.soc_max_kwh, s.arrive_soc_kwh)
             rep.checks += 1
             if s.arrive_soc_kwh < v.soc_min_kwh - TOL_KWH and float(dj.sum() * h) > TOL_KWH:

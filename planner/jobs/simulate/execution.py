@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from planner.domain.efficiency import charged_kw
 from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario, SessionSpec
 from planner.inputs.tariffs.spec import TariffSpec
@@ -195,7 +196,7 @@ def execute_day(
                 c[t] += ct
                 d[t] += dt
                 ev_net[t] += ct - dt
-                soc = soc + v.eta_charge * ct * h - dt * h / v.eta_discharge
+                soc = soc + float(charged_kw(v, ct, f)) * h - dt * h / v.eta_discharge
                 soc_col[t] = soc
         veh_c[v.name], veh_d[v.name], veh_soc_col[v.name] = c, d, soc_col
         veh_end[v.name] = soc
@@ -286,7 +287,7 @@ def execute_day(
             steps = np.flatnonzero(frac > 0)
             if len(steps):
                 traj = piece.arrive_soc_kwh + np.cumsum(
-                    v.eta_charge * c[steps] * h - d[steps] * h / v.eta_discharge)
+                    charged_kw(v, c[steps], frac[steps]) * h - d[steps] * h / v.eta_discharge)
                 col[steps] = traj
                 veh_end[v.name] = float(traj[-1])
             else:

@@ -21,6 +21,8 @@ only rises, so its bounds are imposed at the session's end boundaries alone (in 
 which keeps fleet models small. A step partly covered by two
 consecutive sessions of one vehicle (it leaves and comes back within the step) belongs to the later session:
 the earlier one has no power in it, so each step's power and end-of-step SoC belong to one session.
+With a ``charge_efficiency`` curve the SoC rises by the stored power of :mod:`planner.domain.efficiency`
+(segments ``seg_kw``, an overhead while ``is_charging``) instead of ``eta_charge * charge_kw``.
 With a ``charge_taper`` curve, ``charge_kw[s, t] <= f[t] * psi_i * (a_i + b_i * soc_kwh[s, t])`` for each of its
 segments that can bind (:mod:`planner.domain.taper`, with the step's plugged time ``f[t] * h``). The binary ``is_charging`` exists only
 where it matters (a minimum charging power or V2G), and in the ``fractional`` dispatch it is continuous.
@@ -33,6 +35,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from planner.domain.efficiency import charge_curve
 from planner.domain.names import asset_block_name
 from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
 from planner.domain.taper import taper_rows
@@ -83,10 +86,12 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     dis_set = set(dis_idx)
     dyn_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary)]
 
+    stored = add_charge_curve(b, scenario, spec, power_idx, frac) if spec.charge_efficiency else None
+
     def soc_rule(b, s, t):
         expr = b.soc_kwh[s, t]
         if (s, t) in power_set:
-            expr = expr + (eta_c * h) * b.charge_kw[s, t]
+            expr = expr + (h * stored[s, t] if stored is not None else (eta_c * h) * b.charge_kw[s, t])
         if (s, t) in dis_set:
             expr = expr - (h * inv_eta_d) * b.discharge_kw[s, t]
         return b.soc_kwh[s, t + 1] == expr
@@ -128,6 +133,8 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
             )
         if options.dispatch == "setpoint":
             contribution.binary_links = [(b.is_charging[i], b.charge_kw[i]) for i in need_binary]
+    if stored is not None and b.charge_curve.overhead_kw > 0:  # the overhead is paid while the charger is on
+        b.overhead_while_on = pyo.Constraint(power_idx, rule=lambda b, s, t: b.overhead_on[s, t] == b.is_charging[s, t])
     bus: dict[int, object] = {}
     for s, t in power_idx:
         term = -b.charge_kw[s, t]
@@ -156,6 +163,35 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
     )
     return contribution
+
+
+def add_charge_curve(b: Any, scenario, spec, power_idx: list[tuple[int, int]],
+                     frac: dict[tuple[int, int], float]) -> dict[tuple[int, int], Any]:
+    """Power reaching the battery in each plugged step under the power-dependent efficiency of
+    :mod:`planner.domain.efficiency` (segments ``seg_kw``; the overhead's on/off term is added once
+    ``is_charging`` exists, by :func:`add_vehicle`); returns ``(s, t) -> expression`` [kW]."""
+    curve = charge_curve(spec.charge_efficiency, spec.charge_max_kw)
+    b.charge_curve = curve  # plain attribute
+    segs = range(len(curve.widths_kw))
+    idx = [(s, t, k) for s, t in power_idx for k in segs]
+    b.seg_kw = pyo.Var(idx, domain=pyo.NonNegativeReals,
+                       bounds=lambda _, s, t, k: (0.0, curve.widths_kw[k] * frac[s, t]))
+    b.charge_is_segments = pyo.Constraint(
+        power_idx, rule=lambda b, s, t: b.charge_kw[s, t] == sum(b.seg_kw[s, t, k] for k in segs))
+    tariff = scenario.tariff
+    disposal = (tariff.import_price_per_kwh < 0) | (tariff.export_price_per_kwh < 0) | (not scenario.solar_curtailable)
+    ordered = [(s, t, k) for s, t in power_idx if disposal[t] for k in range(len(curve.widths_kw) - 1)]
+    if ordered:  # getting rid of energy could pay here: fill the segments in order (binaries)
+        b.segment_full = pyo.Var(ordered, domain=pyo.Binary)
+        b.segment_filled_first = pyo.Constraint(ordered, rule=lambda b, s, t, k: b.seg_kw[s, t, k]
+                                                >= curve.widths_kw[k] * frac[s, t] * b.segment_full[s, t, k])
+        b.segment_after_full = pyo.Constraint(ordered, rule=lambda b, s, t, k: b.seg_kw[s, t, k + 1]
+                                              <= curve.widths_kw[k + 1] * frac[s, t] * b.segment_full[s, t, k])
+    if curve.overhead_kw > 0:
+        b.overhead_on = pyo.Var(power_idx, domain=pyo.NonNegativeReals, bounds=(0.0, 1.0))
+    return {(s, t): sum(m * b.seg_kw[s, t, k] for k, m in enumerate(curve.slopes))
+            - (curve.overhead_kw * frac[s, t] * b.overhead_on[s, t] if curve.overhead_kw > 0 else 0.0)
+            for s, t in power_idx}
 
 
 def read_vehicle(block: Any, spec: Any, steps: int, values: SolutionValues) -> dict[str, np.ndarray]:
