@@ -101,7 +101,10 @@ def plan(
             t_read = time.perf_counter()
             result = plan_from_solution(work.built, work.outcome)
             t_verify = time.perf_counter()
-            verify(scenario, result, dispatch=dispatch)
+            report = verify(scenario, result, dispatch=dispatch)
+            result.notes = list(result.notes) + [f"rule held in every step (verified): {r}" for r in report.rules
+                                                 if ".charge_from" in r or ".discharge_to" in r
+                                                 or ".import_to" in r or ".export_from" in r]
             t_end = time.perf_counter()
             result.timings = {
                 "build_s": work.built.build_seconds,

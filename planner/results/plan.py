@@ -122,6 +122,17 @@ class Plan:
                     lines.append(f"  {s['asset']}: {s['hours_above']:.1f} h above {s['above_kwh']:.1f} kWh, "
                                  f"{s['excess_hours']:.1f} h over its limit of {s['max_hours']:g} h")
                 continue
+            if s.get("kind") == "vehicle_goal":
+                lines.append(f"  {s['asset']} by {pd.Timestamp(s['by']).isoformat()}: SoC {s['soc_kwh']:.1f} kWh "
+                             f"(goal {s['target_kwh']:.1f} kWh"
+                             + (f", SHORT by {s['shortfall_kwh']:.2f} kWh)" if s["shortfall_kwh"] > 1e-6 else ")"))
+                continue
+            if s.get("kind") == "battery_reserve":
+                lines.append(f"  {s['asset']} from {pd.Timestamp(s['from']).isoformat()} to "
+                             f"{pd.Timestamp(s['to']).isoformat()}: lowest SoC {s['soc_kwh']:.1f} kWh (reserve "
+                             f"{s['target_kwh']:.1f} kWh"
+                             + (f", SHORT by {s['shortfall_kwh']:.2f} kWh)" if s["shortfall_kwh"] > 1e-6 else ")"))
+                continue
             if s.get("kind") != "vehicle_session":
                 if s["shortfall_kwh"] > 1e-6:
                     lines.append(f"  {s['asset']}: {s['kind']} short by {s['shortfall_kwh']:.2f} kWh")
