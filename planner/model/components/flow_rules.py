@@ -1,20 +1,24 @@
 """Energy-flow rules ("never charge the car from the home battery", "never export from the battery").
 
-The rules and their meaning are in :mod:`planner.domain.flows`. With at least one rule the model gets, in
-every step ``t``, a flow ``flow_kw[a, t] >= 0`` on each allowed arc ``a = (source i, sink j)`` and::
+The rules and their meaning are in :mod:`planner.domain.flows`: a step keeps them when its powers admit an
+allocation on the allowed arcs, with ``source_kw`` = grid import, ``solar - first - curtailed``, a node's
+discharge and ``sink_kw`` = ``load - first - unserved``, export, a node's charge, where
+``first = min(solar_kw, load_kw)`` is the solar that serves the load first. By the supply-demand theorem
+(Gale 1957) such an allocation exists exactly when every set ``A`` of sources supplies no more than the sinks
+it may reach, so the model adds, in every step ``t``, no variable and only these rows::
 
-    sum_j flow_kw[(i, j), t] = source_kw[i, t]      for every source i
-    sum_i flow_kw[(i, j), t] = sink_kw[j, t]        for every sink j
+    solar_kw - first - curtailed_kw >= 0          load_kw - first - unserved_kw >= 0
+    sum_{i in A} source_kw[i, t] <= sum_{j in N(A)} sink_kw[j, t]     for every A whose reach N(A) is not every sink
 
-with ``source_kw`` = grid import, ``solar - first - curtailed``, a node's discharge; ``sink_kw`` =
-``load - first - unserved``, export, a node's charge, where ``first = min(solar_kw, load_kw)`` is the solar that
-serves the load first (so the flows' signs keep solar the load needs from curtailment and load solar covers
-from going unserved). A forbidden arc simply has no variable, so no binary is needed; a source with no allowed sink
-is held at 0. The rows are linear in the existing variables and the site balance makes one of them redundant.
+(a set that reaches every sink is implied by the site balance). No binary is needed; a source with no allowed
+sink is held at 0. With more than :data:`MAX_GALE_SOURCES` source nodes the rows would multiply, and the model
+instead gets a flow ``flow_kw[a, t] >= 0`` on each allowed arc with ``sum_j flow_kw[(i, j), t] = source_kw[i, t]``
+and ``sum_i flow_kw[(i, j), t] = sink_kw[j, t]``.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import pyomo.environ as pyo
@@ -40,6 +44,23 @@ def _node_power(node: FlowNode, t: int, m: Any, ports: dict[str, Any], side: str
     return sum(terms) if terms else 0.0
 
 
+MAX_GALE_SOURCES = 8
+"""Up to this many source nodes the rules are the supply-demand rows (at most 255 sets a step)."""
+
+
+def _deficient_sets(graph) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """``(sources A, sinks N(A))`` for every set of sources that cannot reach every sink."""
+    reach = [{j for i2, j in graph.arcs if i2 == i} for i in range(len(graph.sources))]
+    every = set(range(len(graph.sinks)))
+    out = []
+    for size in range(1, len(graph.sources) + 1):
+        for subset in combinations(range(len(graph.sources)), size):
+            targets = set().union(*(reach[i] for i in subset))
+            if targets != every:
+                out.append((subset, tuple(sorted(targets))))
+    return out
+
+
 def add_flow_rules(m: pyo.ConcreteModel, scenario, options: BuildOptions,
                    contributions: list[Contribution]) -> Contribution | None:
     """Add block ``m.flow_rules`` (module docstring) when the scenario has a rule; else None."""
@@ -63,6 +84,18 @@ def add_flow_rules(m: pyo.ConcreteModel, scenario, options: BuildOptions,
     def live(power: Any) -> bool:  # a node that can have power in the step (not the constant 0)
         return not (isinstance(power, float) and power == 0.0)
 
+    b.solar_serves_load_first = pyo.Constraint(range(n), rule=lambda _, t: m.solar.curtailed_kw[t] <= m.solar.solar_kw[t] - first[t])
+    b.load_served_by_solar_first = pyo.Constraint(range(n), rule=lambda _, t: m.site_load.unserved_kw[t] <= m.site_load.load_kw[t] - first[t])
+    if len(graph.sources) <= MAX_GALE_SOURCES:
+        sets = _deficient_sets(graph)
+        rows = [(r, t) for t in range(n) for r, (subset, _) in enumerate(sets) if any(live(supply[i][t]) for i in subset)]
+
+        def gale(_, r: int, t: int) -> Any:
+            subset, targets = sets[r]
+            return sum(supply[i][t] for i in subset) <= sum(demand[j][t] for j in targets)
+
+        b.supply_within_reach = pyo.Constraint(rows, rule=gale)
+        return Contribution("flow_rules")
     idx = [(a, t) for t in range(n) for a, (i, j) in enumerate(graph.arcs) if live(supply[i][t]) and live(demand[j][t])]
     b.flow_kw = pyo.Var(idx, domain=pyo.NonNegativeReals)
     out_arcs: dict[tuple[int, int], list[Any]] = {}

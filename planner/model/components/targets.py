@@ -11,7 +11,9 @@ rules of :mod:`planner.domain.targets` place them::
 costs: the asset's shortfall penalty per kWh of each goal's shortfall and of each window's largest deficit
 (``shortfall_penalty``), and ``penalty_per_hour * excess_hours`` (``high_soc_penalty``). A boundary's SoC
 stands for the step it ends, so a step counts as "above" when the SoC at its end is. ``is_above`` is binary in
-both dispatch modes (it is a count of steps, not a mode fraction).
+both dispatch modes (it is a count of steps, not a mode fraction). It exists only at boundaries the SoC can
+reach above ``above_kwh`` (from its start at full charging power), and not at all when those boundaries
+cannot add up to more than ``max_hours``.
 """
 
 from __future__ import annotations
@@ -71,9 +73,10 @@ def add_targets(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contributi
         c.costs["shortfall_penalty"] = sum(terms)
     if limit is not None:
         upper = {seg: max(spec.soc_max_kwh, start) for seg, _, _, start, _ in segments}
-        keys = [(seg, k) for seg, first, last, _, _ in segments for k in range(first + 1, last + 1)
-                if upper[seg] > limit.above_kwh]
-        if keys:
+        keys = [(seg, k) for seg, first, last, start, _ in segments for k in range(first + 1, last + 1)
+                if min(upper[seg], start + spec.eta_charge * spec.charge_max_kw * scenario.step_hours * (k - first))
+                > limit.above_kwh]  # boundaries the SoC can reach above the threshold at all
+        if keys and len(keys) * scenario.step_hours > limit.max_hours:  # else the limit can never bind
             b.is_above = pyo.Var(keys, domain=pyo.Binary)
             b.above_only_when_counted = pyo.Constraint(keys, rule=lambda b, s, k: port.soc_kwh[s, k]
                                                        <= limit.above_kwh + (upper[s] - limit.above_kwh) * b.is_above[s, k])
