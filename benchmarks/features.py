@@ -3,9 +3,10 @@
 The home is ``data/examples/leaf-xstorage.toml`` (48 h x 30 min, real Agile prices, a V2G Leaf and a home
 battery). Each case adds one feature to it; each is planned once to warm up, then ``--repeat`` times, and the
 median wall time of ``planner.plan`` (build, solve, read back, verify) is printed with its ratio to the plain
-plan measured in the same run, the cost and the status:
+plan measured in the same run, the last run's build and HiGHS times [ms], the cost and the solve method:
 
     .venv/bin/python benchmarks/features.py [--repeat 5] [--threads 1]
+    .venv/bin/python benchmarks/speed.py --features
 """
 
 from __future__ import annotations
@@ -58,14 +59,14 @@ CASES: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     base = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     plain_ms = None
-    print(f"{'case':<26} {'ms':>7} {'ratio':>6} {'cost':>8}  status")
+    print(f"{'case':<26} {'ms':>7} {'ratio':>6} {'build':>6} {'solve':>6} {'cost':>8}  method")
     for name, change in CASES.items():
         raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8")) if name != "plain" else base
         change(raw)
@@ -78,7 +79,9 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
         ms = statistics.median(times)
         plain_ms = plain_ms or ms
-        print(f"{name:<26} {ms:>7.0f} {ms / plain_ms:>6.2f} {result.costs['total']:>8.3f}  {result.status}")
+        split = result.timings
+        print(f"{name:<26} {ms:>7.0f} {ms / plain_ms:>6.2f} {split.get('build_s', 0) * 1000:>6.0f} "
+              f"{split.get('solve_s', 0) * 1000:>6.0f} {result.costs['total']:>8.3f}  {result.solver.get('method')}")
 
 
 if __name__ == "__main__":

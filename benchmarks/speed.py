@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/speed.py [--repeats 5] [--label after] [--only 48h-30min] [--straightforward]
+    .venv/bin/python benchmarks/speed.py --features     # the cost of each model-fidelity feature
 
 Cases: the example homes (V2G car + home battery + PV) at 48 h x 30/15/5 minutes and 7 days x 15 minutes,
 under Agile (real half-hourly prices, winter), negative prices (real Agile weekend, July 2023) and a time-of-use
@@ -295,7 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="resolutions to run (default: all)")
     parser.add_argument("--homes", nargs="*", default=None, help="cases to run (default: all)")
     parser.add_argument("--straightforward", action="store_true")
+    parser.add_argument("--features", action="store_true",
+                        help="the cost of each model-fidelity feature instead (benchmarks/features.py)")
     args = parser.parse_args(argv)
+    if args.features:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import features
+
+        features.main(["--repeat", str(args.repeats)])
+        return 0
     rows = []
     for resolution in args.only or list(RESOLUTIONS):
         for home in args.homes or list(HOMES):

@@ -10,7 +10,8 @@ it may reach, so the model adds, in every step ``t``, no variable and only these
     solar_kw - first - curtailed_kw >= 0          load_kw - first - unserved_kw >= 0
     sum_{i in A} source_kw[i, t] <= sum_{j in N(A)} sink_kw[j, t]     for every A whose reach N(A) is not every sink
 
-(a set that reaches every sink is implied by the site balance). No binary is needed; a source with no allowed
+(a set that reaches every sink is implied by the site balance, and of the sets with one reach only the largest
+is kept: it implies the others). No binary is needed; a source with no allowed
 sink is held at 0. With more than :data:`MAX_GALE_SOURCES` source nodes the rows would multiply, and the model
 instead gets a flow ``flow_kw[a, t] >= 0`` on each allowed arc with ``sum_j flow_kw[(i, j), t] = source_kw[i, t]``
 and ``sum_i flow_kw[(i, j), t] = sink_kw[j, t]``.
@@ -52,13 +53,15 @@ def _deficient_sets(graph) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """``(sources A, sinks N(A))`` for every set of sources that cannot reach every sink."""
     reach = [{j for i2, j in graph.arcs if i2 == i} for i in range(len(graph.sources))]
     every = set(range(len(graph.sinks)))
-    out = []
+    largest: dict[tuple[int, ...], set[int]] = {}  # reach -> the union of every set with that reach
     for size in range(1, len(graph.sources) + 1):
         for subset in combinations(range(len(graph.sources)), size):
             targets = set().union(*(reach[i] for i in subset))
             if targets != every:
-                out.append((subset, tuple(sorted(targets))))
-    return out
+                largest.setdefault(tuple(sorted(targets)), set()).update(subset)
+    # a set's row is implied by a larger set with the same reach (supplies are >= 0), and the union of all
+    # sets with one reach has that reach too, so one row per reach remains
+    return [(tuple(sorted(subset)), targets) for targets, subset in largest.items()]
 
 
 def add_flow_rules(m: pyo.ConcreteModel, scenario, options: BuildOptions,
