@@ -8,6 +8,7 @@ import pytest
 from planner.jobs.simulate.controller import (
     battery_net_kw,
     catch_up_profile,
+    planned_grid_charge_kw,
     planned_soc_before,
     split_net,
 )
@@ -68,12 +69,30 @@ def test_planned_soc_before_a_step_undoes_that_step():
     ],
 )
 def test_the_battery_holds_the_plans_grid_exchange(planned, surprise, imp, exp, expected):
-    assert battery_net_kw(planned, surprise, imp, exp, planned_import_kw=4.0) == pytest.approx(expected)
+    assert battery_net_kw(planned, surprise, imp, exp, planned_grid_charge_kw=3.0) == pytest.approx(expected)
 
 
 def test_a_charge_planned_from_forecast_sun_is_cut_when_the_sun_does_not_come():
     """The plan stores 3 kW of forecast PV and imports nothing; 0.8 kW less sun: charge 2.2 kW, not import."""
-    assert battery_net_kw(3.0, 0.8, 0.27, 0.15, planned_import_kw=0.0) == pytest.approx(2.2)
+    assert battery_net_kw(3.0, 0.8, 0.27, 0.15, planned_grid_charge_kw=0.0) == pytest.approx(2.2)
+
+
+def test_less_demand_while_importing_lowers_the_import_not_a_battery_charge():
+    """The plan imports 1.67 kW for the load with the battery idle; the real load is 1.14 kW lower: the import
+    falls to 0.53 kW and the battery stays idle (flat 0.28: storing bought energy only loses). When the
+    surprise would make the site export 0.5 kW, the battery takes those 0.5 kW."""
+    assert battery_net_kw(0.0, -1.14, 0.28, 0.15, planned_grid_kw=1.67) == 0.0
+    assert battery_net_kw(0.0, -1.14, 0.28, 0.15, planned_grid_kw=0.64) == pytest.approx(0.5)
+
+
+def test_import_for_the_load_is_not_a_cheap_window():
+    """The plan imports 1 kW for a 1 kW net load while storing 3 kW of forecast sun: no grid charging in that
+    step (its import is the load's), so 0.8 kW less sun cuts the charge to 2.2 kW; importing 4 kW for the
+    same plan is a grid charge of 3 kW, which is kept."""
+    assert planned_grid_charge_kw(1.0, 1.0) == 0.0
+    assert battery_net_kw(3.0, 0.8, 0.27, 0.15, planned_grid_charge_kw=planned_grid_charge_kw(1.0, 1.0)) == 2.2
+    assert planned_grid_charge_kw(4.0, 1.0) == pytest.approx(3.0)
+    assert battery_net_kw(3.0, 0.8, 0.07, 0.15, planned_grid_charge_kw=3.0) == 3.0
 
 
 def test_split_net_respects_power_and_energy_limits():

@@ -14,11 +14,14 @@ charges at full power. ``on_arrival`` mode charges at full power from plug-in to
 demand above the one the plan expected (true load - true solar + true vehicle power, minus the same from
 the plan), a battery's net power (charge - discharge) is ``planned - surprise_kw``, within its limits:
 
-- *less demand than planned* (more sun, less load): the battery charges more or discharges less instead
-  of exporting energy the plan meant to use at home, unless exporting pays at least the import price;
+- *less demand than planned* (more sun, less load): while the site still imports, the import simply falls
+  (the battery keeps to the plan: buying energy the house did not need, to store it, would be a loss on a
+  flat tariff); what would otherwise be exported the battery takes (charging more or discharging less),
+  unless exporting pays at least the import price;
 - *more demand than planned*: the battery covers it (charging less or discharging more), except in a step
-  where the plan charges the battery from the grid (a cheap window: importing there is what the plan
-  wanted anyway).
+  where the plan charges the battery from the grid, i.e. imports more than the site's own planned demand
+  (a cheap window: importing there is what the plan wanted anyway). A charge the plan meant from forecast
+  solar is cut when the sun does not come, even in a step where the plan imports for the load.
 
 **Export of stored energy**: in a step where the plan exports nothing, no battery or car discharge is
 exported: a car discharges at most the site's true demand there, and battery discharge beyond what the
@@ -100,20 +103,31 @@ def battery_net_kw(
     surprise_kw: float,
     import_price: float,
     export_price: float,
-    planned_import_kw: float = 0.0,
+    planned_grid_charge_kw: float = 0.0,
+    planned_grid_kw: float = 0.0,
 ) -> float:
     """The battery's net power target (charge - discharge) [kW] for one step, before its limits.
 
-    ``planned_import_kw`` is the plan's grid import in the step: a step where the plan charges the battery
-    *from the grid* is a cheap window (a charge planned from forecast solar is not).
+    ``planned_grid_charge_kw`` is what the plan imports beyond the site's own planned demand (load - solar +
+    vehicles) in the step, see :func:`planned_grid_charge_kw`: a step where the plan charges the battery *from
+    the grid* is a cheap window (a charge planned from forecast solar is not, even while the plan imports for
+    the load). ``planned_grid_kw`` is the plan's import - export in the step: less demand than planned only
+    lowers the import while the site still imports; the battery takes only what would otherwise be exported.
     """
     if surprise_kw < 0:  # less demand than planned
         if export_price >= import_price:
             return planned_net_kw
-        return planned_net_kw - surprise_kw
-    if planned_net_kw > 0 and planned_import_kw > 1e-6:  # charging from the grid: import the surprise
+        new_export_kw = max(0.0, -(planned_grid_kw + surprise_kw))  # export the surprise would cause
+        return planned_net_kw + min(-surprise_kw, new_export_kw)
+    if planned_net_kw > 0 and planned_grid_charge_kw > 1e-6:  # charging from the grid: import the surprise
         return planned_net_kw
     return planned_net_kw - surprise_kw
+
+
+def planned_grid_charge_kw(planned_import_kw: float, planned_site_kw: float) -> float:
+    """The plan's import beyond its own site demand [kW, >= 0]: ``planned_site_kw`` is the planned load -
+    solar + vehicle net charging; what is imported beyond it charges the batteries."""
+    return max(0.0, planned_import_kw - max(0.0, planned_site_kw))
 
 
 def split_net(net_kw: float, charge_max_kw: float, discharge_max_kw: float, room_kw: float,

@@ -18,6 +18,7 @@ from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.controller import (
     battery_net_kw,
     catch_up_profile,
+    planned_grid_charge_kw,
     planned_soc_before,
     split_net,
 )
@@ -239,8 +240,11 @@ def execute_day(
                 target = -surprise
             else:
                 planned_import = 0.0 if decision.grid_import_kw is None else float(decision.grid_import_kw[t])
+                grid_charge = planned_grid_charge_kw(planned_import, float(decision.house_kw[t]) + float(ev_plan[t]))
+                planned_export = 0.0 if decision.grid_export_kw is None else float(decision.grid_export_kw[t])
                 target = battery_net_kw(planned, surprise, float(tariff.import_price_per_kwh[t]),
-                                        float(tariff.export_price_per_kwh[t]), planned_import)
+                                        float(tariff.export_price_per_kwh[t]), grid_charge,
+                                        planned_import - planned_export)
             cmax = min(b.charge_max_kw, taper_limit_kw(b.charge_taper, b.capacity_kwh, b.eta_charge, h, soc))
             ct, dt = split_net(target, cmax, b.discharge_max_kw, room, avail)
             if surprise is not None:
