@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--start", default=START)
-    parser.add_argument("--forecast", default="realistic", choices=["realistic", "perfect"])
+    parser.add_argument("--forecast", default="realistic", choices=["realistic", "averaged", "perfect"])
     parser.add_argument("--tariffs", default=",".join(TARIFFS))
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--workers", type=int, default=1)

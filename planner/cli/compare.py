@@ -13,11 +13,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from planner.jobs.compare import compare_tariffs, first_start, site_from_scenario
 
-    history = 8 if args.forecast == "realistic" else 0
+    history = 0 if args.forecast == "perfect" else 8
     if args.start is None:
         args.start = first_start(args.scenario, history)
         echo(f"period starts {args.start}, the first day the data allows"
-             + (f" ({history} days of history for the realistic forecast)" if history else ""), err=True)
+             + (f" ({history} days of history for the {args.forecast} forecast)" if history else ""), err=True)
     site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
     tariffs = [t for t in args.tariffs.split(",") if t]
     strategies = [s for s in args.strategies.split(",") if s]
@@ -43,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", default=None,
                    help="first local day (YYYY-MM-DD; default: the first day the scenario's CSVs allow)")
     p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
-    p.add_argument("--forecast", choices=["realistic", "perfect"], default="realistic")
+    p.add_argument("--forecast", choices=["realistic", "averaged", "perfect"], default="realistic",
+                   help="realistic: persistence (a week ago, yesterday's sun); averaged: the last 7 days' mean; "
+                        "perfect: the true future")
     p.add_argument("--replan-every-minutes", type=int, default=None,
                    help="re-plan from the true state every N minutes (default: once a day at 00:00)")
     p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")

@@ -131,3 +131,20 @@ def test_re_planning_interval_must_be_a_multiple_of_the_step(every):
     site = STUDY.build_site("2023-01-16", 1)
     with pytest.raises(ScenarioError, match="replan_every_minutes"):
         simulate(site, STUDY.TARIFFS["flat"], "optimal", start="2023-01-16", days=1, replan_every_minutes=every)
+
+
+def test_with_a_realistic_forecast_on_a_flat_tariff_no_energy_is_bought_to_be_stored():
+    """On a flat import price storing bought energy only loses its round trip, so no plan charges the battery
+    from the grid; when the real load is below the forecast the controller lets the import fall instead of
+    charging the battery with it. In every executed step of 7 January days the battery charges at most the
+    solar the load and the car leave, and the optimiser is at least as cheap as the rules."""
+    start, days = "2023-01-09", 7
+    site = STUDY.build_site(start, days)
+    scheme = STUDY.TARIFFS["flat"]
+    result = simulate(site, scheme, "optimal", start=start, days=days, forecast="realistic", keep_plans=True)
+    for _, plan in result.plans:
+        s = plan.schedule
+        surplus = np.maximum(s["solar_kw"] - s["solar_curtailed_kw"] - s["load_kw"] - s["leaf_charge_kw"], 0.0)
+        assert np.all(s["home_battery_charge_kw"].to_numpy() <= surplus.to_numpy() + 1e-6)
+    rules = {r: _paid(simulate(site, scheme, r, start=start, days=days, forecast="realistic")) for r in HEURISTICS}
+    assert _paid(result) <= min(rules.values()) + 1e-6, (_paid(result), rules)

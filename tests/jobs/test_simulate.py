@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from planner.inputs.scenario import load_scenario
-from planner.jobs.simulate.forecasts import PerfectForesight, RealisticForecast
+from planner.jobs.simulate.forecasts import FORECASTS, PerfectForesight, RealisticForecast
 from planner.jobs.simulate.simulation import simulate
 from planner.jobs.simulate.site import PricePublication, Site, prices_from_scheme
 from planner.jobs.simulate.strategies import GreedyCharging, _wear_spec
@@ -138,6 +138,25 @@ def test_realistic_forecast_uses_only_the_past(site):
     np.testing.assert_array_equal(before[0][:10], site.load_kw[first - 336:first - 326])
     perfect = PerfectForesight().series(site, prices, first, 72, issue)
     np.testing.assert_array_equal(perfect[0], site.load_kw[first:first + 72])
+
+
+def test_averaged_forecast_is_the_mean_of_the_last_seven_days_and_uses_only_the_past(site):
+    """Load and sun at each step of the next 36 h are the mean of the 7 days before the decision at that time
+    (a step beyond the first day repeats the last 7 days as well); the true future does not change them."""
+    prices = prices_from_scheme(site, "agile")
+    issue = pd.Timestamp("2023-03-24T00:00", tz="UTC")
+    first = site.position(issue)
+    forecast = FORECASTS["averaged"]()
+    load, solar, _, _ = forecast.series(site, prices, first, 72, issue)
+    for k in (0, 17, 47, 60):
+        back = (k // 48 + 1) * 48  # the latest whole number of days before the decision
+        days = [first + k - back - 48 * j for j in range(7)]
+        assert load[k] == pytest.approx(np.mean(site.load_kw[days]))
+        assert solar[k] == pytest.approx(np.mean(site.solar_kw[days]))
+    future = site.load_kw.copy()
+    future[first:] += 5.0
+    again = forecast.series(replace(site, load_kw=future), prices, first, 72, issue)
+    np.testing.assert_array_equal(again[0], load)
 
 
 def test_publication_times():

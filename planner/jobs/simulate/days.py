@@ -14,7 +14,7 @@ import pandas as pd
 from planner.inputs.specs import Scenario, SessionSpec, VehicleSpec
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.execution import Decision, Piece, Strategy, execute_day
-from planner.jobs.simulate.forecasts import Forecast
+from planner.jobs.simulate.forecasts import Forecast, past_day_variants
 from planner.jobs.simulate.site import Site, SitePrices, TripSession
 from planner.results.plan import Plan
 from planner.timegrid import TimeGrid
@@ -78,7 +78,11 @@ def decide_and_execute(
         batteries=plan_batteries, vehicles=tuple(plan_vehicles), notes=(),
     )
     t_dec = time.perf_counter()
-    decision = strategy.decide(planning)
+    if getattr(strategy, "needs_variants", False):  # the stochastic strategy: past days as variants
+        variants = past_day_variants(site.load_kw, site.solar_kw, i0, n_plan, 1440 // step_min, strategy.variants)
+        decision = strategy.decide(planning, variants, n_commit)
+    else:
+        decision = strategy.decide(planning)
     decision.solve_seconds = time.perf_counter() - t_dec
     grid = TimeGrid(t0, step_min, n_commit, tz)
     sl = slice(i0, i0 + n_commit)

@@ -47,8 +47,9 @@ class PerfectForesight:
 class RealisticForecast:
     """Persistence forecasts from data observed before the decision time.
 
-    Load: the value at the same UTC time ``load_lag_days`` earlier (default one week). Solar: the most recent
-    observed day at the same UTC time (yesterday's profile), times ``solar_scale``. Prices: the published ones
+    Load: the value at the same UTC time ``load_lag_days`` earlier (default one week), or the mean of
+    ``load_periods`` such values. Solar: the most recent observed day at the same UTC time (yesterday's
+    profile), or the mean of ``solar_days`` days, times ``solar_scale``. Prices: the published ones
     (:class:`PricePublication`); an unpublished step takes the most recent published price at the same time of
     day. Driving energy of a future session: the mean of the last ``drive_window`` sessions.
     """
@@ -57,12 +58,18 @@ class RealisticForecast:
     load_lag_days: int = 7
     solar_scale: float = 1.0
     drive_window: int = 7
+    load_periods: int = 1
+    """Load: the mean of this many earlier periods of ``load_lag_days`` at the same time (as many as the history
+    holds); 1 is plain persistence."""
+    solar_days: int = 1
+    """Solar: the mean of this many earlier days at the same time; 1 is yesterday's profile."""
 
     def series(self, site, prices, first, steps, issue):
         per_day = 1440 // site.step_minutes
         idx = np.arange(first, first + steps)
-        load = site.load_kw[_lagged(idx, first, per_day * self.load_lag_days)]
-        solar = site.solar_kw[_lagged(idx, first, per_day)] * self.solar_scale
+        load = _mean_of_past(site.load_kw, _lagged(idx, first, per_day * self.load_lag_days),
+                             per_day * self.load_lag_days, self.load_periods)
+        solar = _mean_of_past(site.solar_kw, _lagged(idx, first, per_day), per_day, self.solar_days) * self.solar_scale
         imp = prices.import_price_per_kwh[idx].copy()
         exp = prices.export_price_per_kwh[idx].copy()
         if prices.publication is not None:
@@ -79,6 +86,34 @@ class RealisticForecast:
         return float(np.mean(recent)) if recent else true_value
 
 
+def past_day_variants(load_kw: np.ndarray, solar_kw: np.ndarray, first: int, steps: int, per_day: int,
+                      days: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(load_kw, solar_kw)`` of the last ``days`` days at the same time for steps ``first .. first + steps``:
+    variant ``k`` takes each step from ``k`` whole days before the latest day already observed at that time
+    (only data before ``first``; variants that would need data before the series start are left out)."""
+    idx = np.arange(first, first + steps)
+    lag = np.maximum(1, np.ceil((idx - first + 1) / per_day)).astype(int) * per_day  # the latest observed day
+    out = []
+    for k in range(days):
+        src = idx - lag - k * per_day
+        if np.any(src < 0):
+            break
+        out.append((np.asarray(load_kw)[src].copy(), np.asarray(solar_kw)[src].copy()))
+    return out
+
+
+def _mean_of_past(values: np.ndarray, latest: np.ndarray, lag: int, periods: int) -> np.ndarray:
+    """Mean of ``values`` at ``latest`` and up to ``periods - 1`` further ``lag`` steps back (those in the data)."""
+    total = values[latest].astype(float).copy()
+    count = np.ones(len(latest))
+    for k in range(1, periods):
+        back = latest - k * lag
+        ok = back >= 0
+        total[ok] += values[back[ok]]
+        count[ok] += 1
+    return total / count
+
+
 def _lagged(idx: np.ndarray, first_unknown: int, lag: int) -> np.ndarray:
     """Index of the latest step before ``first_unknown`` at a whole number of ``lag`` steps before each."""
     k = np.maximum(1, np.ceil((idx - first_unknown + 1) / lag)).astype(int)
@@ -88,4 +123,11 @@ def _lagged(idx: np.ndarray, first_unknown: int, lag: int) -> np.ndarray:
     return out
 
 
-FORECASTS: dict[str, Callable[[], Forecast]] = {"perfect": PerfectForesight, "realistic": RealisticForecast}
+FORECASTS: dict[str, Callable[[], Forecast]] = {
+    "perfect": PerfectForesight,
+    "realistic": RealisticForecast,
+    "averaged": lambda: RealisticForecast(name="averaged", load_lag_days=1, load_periods=7, solar_days=7),
+}
+"""Forecasts by name: ``realistic`` is persistence (the same time a week ago, yesterday's sun); ``averaged``
+is the mean of the last 7 days at the same time, for load and sun (both from the past only; measured in
+``benchmarks/forecast_error.py``)."""

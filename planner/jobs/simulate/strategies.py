@@ -17,6 +17,10 @@
     full-cycle life), whatever wear the simulation charges: shows what planning with the wrong wear costs.
 ``optimal_v2g_wear``
     The MILP with V2G and the cycle-depth wear model (Xu et al. 2018) in the objective.
+``stochastic``, ``stochastic_v2g``
+    A two-stage stochastic plan (:func:`planner.jobs.stochastic.plan_stochastic`) over the last 7 days' load
+    and sun as equally likely variants: one commitment until the next decision, recourse after it
+    (:class:`Stochastic`).
 
 Every strategy's plan is executed by the same home-controller policy (:mod:`planner.jobs.simulate.controller`).
 
@@ -31,6 +35,7 @@ keeps its ``degradation_cost_per_kwh``. Units: power [kW] per step (AC side), en
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -41,6 +46,7 @@ from planner.errors import ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.execution import Decision
+from planner.jobs.stochastic import plan_stochastic
 from planner.solve.plan_options import PlanOptions
 
 
@@ -176,6 +182,57 @@ class Optimal:
                         import_price_per_kwh=scenario.tariff.import_price_per_kwh)
 
 
+@dataclass(frozen=True)
+class Stochastic:
+    """One commitment that is good across the ways the next day can go; ``v2g`` and ``wear`` as for
+    :class:`Optimal`.
+
+    At every decision the variants are the last ``variants`` days as they happened (load and solar at the same
+    time of day, ``k`` = 1 .. K days back, from the past only; prices and sessions as the planning scenario has
+    them), equally likely; their mean is the ``averaged`` forecast's. The strategy plans with
+    :func:`planner.jobs.stochastic.plan_stochastic`: the storage setpoints until the next decision (the committed
+    part the controller executes) are the same in every variant, later decisions may differ per variant, and the
+    expected cost is minimised. The controller (:mod:`planner.jobs.simulate.controller`) executes the committed
+    setpoints like any plan; the demand it expects is the variants' mean and its grid exchange the variants'
+    expected one (a step where no variant exports is one where the plan exports nothing). Vehicle setpoints are
+    committed too, so every variant plans the same vehicle SoC over the committed part.
+    """
+
+    name: str
+    v2g: bool
+    variants: int = 7
+    wear: str = "scenario"
+    options: PlanOptions = field(default_factory=PlanOptions)
+    needs_variants: bool = True
+    """Read by the simulation: :meth:`decide` takes the variants and the committed length."""
+
+    def _planning(self, scenario: Scenario) -> Scenario:
+        return Optimal(self.name, self.v2g, self.wear, self.options, reuse=False).planning_scenario(scenario)
+
+    def decide(self, scenario: Scenario, variants: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+               commit_steps: int = 1) -> Decision:
+        base = self._planning(scenario)
+        members = [replace(base, load_kw=load, solar_kw=solar) for load, solar in variants] or [base]
+        sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
+        first = sp.plans[0].schedule
+        power, socs = {}, {}
+        for b in scenario.batteries:
+            power[b.name] = (first[f"{b.name}_charge_kw"].to_numpy(), first[f"{b.name}_discharge_kw"].to_numpy())
+        for v in scenario.vehicles:
+            power[v.name] = (first[f"{v.name}_charge_kw"].to_numpy(), first[f"{v.name}_discharge_kw"].to_numpy())
+            socs[v.name] = first[f"{v.name}_soc_kwh"].to_numpy(dtype=float)
+
+        def expected(column: str) -> np.ndarray:
+            return np.sum([w * p.schedule[column].to_numpy(dtype=float) for w, p in zip(sp.weights, sp.plans,
+                                                                                        strict=True)], axis=0)
+
+        house = np.mean([m.load_kw - m.solar_kw for m in members], axis=0)
+        return Decision(power, socs, battery_mode="setpoint", status=sp.status,
+                        house_kw=house, grid_export_kw=expected("grid_export_kw"),
+                        grid_import_kw=expected("grid_import_kw"),
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
+
+
 STRATEGIES = {
     "charge_on_arrival": lambda o: GreedyCharging("charge_on_arrival", "arrival"),
     "cheapest_hours": lambda o: GreedyCharging("cheapest_hours", "price"),
@@ -183,6 +240,8 @@ STRATEGIES = {
     "optimal_v2g": lambda o: Optimal("optimal_v2g", v2g=True, options=o),
     "optimal_v2g_throughput": lambda o: Optimal("optimal_v2g_throughput", v2g=True, wear="throughput", options=o),
     "optimal_v2g_wear": lambda o: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth", options=o),
+    "stochastic": lambda o: Stochastic("stochastic", v2g=False, options=o),
+    "stochastic_v2g": lambda o: Stochastic("stochastic_v2g", v2g=True, options=o),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
 
