@@ -101,6 +101,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", help="with --variants: comma-separated probabilities (default: equal)")
     p.add_argument("--commit-steps", type=int, default=None,
                    help="with --variants: steps whose setpoints are shared by every variant (default 1)")
+    p.add_argument("--cvar-weight", type=float, default=0.0,
+                   help="with --variants: weight of the cost's CVaR beside its expectation (default 0)")
+    p.add_argument("--cvar-level", type=float, default=0.9,
+                   help="with --variants: CVaR level, the worst 1 - level of the mass (default 0.9)")
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("validate", help="check a scenario file and list every problem")

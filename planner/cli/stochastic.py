@@ -33,13 +33,15 @@ def run_stochastic(args: argparse.Namespace, scenario: Any, options: Any) -> int
             weights = [float(w) for w in args.weights.split(",")]
         except ValueError:
             raise ValueError(f"--weights: {args.weights} - expected comma-separated numbers") from None
-    result = plan_stochastic(scenario, variants, weights=weights, commit_steps=args.commit_steps, options=options)
+    result = plan_stochastic(scenario, variants, weights=weights, commit_steps=args.commit_steps, options=options,
+                             cvar_weight=args.cvar_weight, cvar_level=args.cvar_level)
     human = sys.stderr if args.json else sys.stdout
     spread = result.cost_spread
     print(f"stochastic plan '{scenario.name}': status {result.status}, {len(variants)} variants, "
           f"{args.commit_steps or 1} committed steps", file=human)
     print(f"  expected cost {result.expected_cost:.2f} {scenario.currency} (min {spread['min']:.2f}, "
-          f"max {spread['max']:.2f}, std {spread['std']:.2f})", file=human)
+          f"max {spread['max']:.2f}, std {spread['std']:.2f}; CVaR at {result.cvar_level:g}: "
+          f"{result.cvar:.2f})", file=human)
     for path, w, p in zip(paths, result.weights, result.plans, strict=True):
         print(f"  {path.name}: weight {w:.3f}, cost {p.costs['total']:.2f}, short {p.total_shortfall_kwh:.2f} kWh",
               file=human)

@@ -9,10 +9,17 @@ grid exchange is what the site's real load and solar leave over, so it differs p
 the home. Later steps may differ per variant. Departure targets stay soft in every variant,
 with the shortfall penalty, and each variant's plan reports its own shortfalls and passes
 :func:`planner.verify`.
+
+With ``cvar_weight`` = ``lambda > 0`` the objective is ``E[cost] + lambda x CVaR_alpha(cost)`` at
+``cvar_level`` = ``alpha``: the expected cost of the worst ``1 - alpha`` of the probability mass, in the
+linear form of Rockafellar and Uryasev (2000)::
+
+    CVaR = eta + 1 / (1 - alpha) * sum_k w_k * excess_k,    excess_k >= cost_k - eta,    excess_k >= 0
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -56,6 +63,14 @@ class StochasticPlan:
     expected_cost: float
     status: str
     solver: dict[str, float | str] = field(default_factory=dict)
+    cvar_level: float = 0.9
+    """The level ``alpha`` of :attr:`cvar`."""
+
+    @property
+    def cvar(self) -> float:
+        """CVaR of the variants' total costs at :attr:`cvar_level` [currency]: the expected cost of the worst
+        ``1 - alpha`` of the probability mass (computed from the plans, whatever the objective was)."""
+        return cvar_of(np.array([p.costs["total"] for p in self.plans]), self.weights, self.cvar_level)
 
     @property
     def cost_spread(self) -> dict[str, float]:
@@ -63,6 +78,20 @@ class StochasticPlan:
         costs = np.array([p.costs["total"] for p in self.plans])
         std = float(np.sqrt(np.dot(self.weights, (costs - self.expected_cost) ** 2)))
         return {"min": float(costs.min()), "max": float(costs.max()), "std": std}
+
+
+def cvar_of(costs: np.ndarray, weights: np.ndarray, level: float) -> float:
+    """CVaR at ``level`` of a discrete cost distribution: the mean of the worst ``1 - level`` of the mass."""
+    order = np.argsort(-np.asarray(costs, dtype=float))
+    tail = 1.0 - level
+    taken, total = 0.0, 0.0
+    for k in order:
+        share = min(float(weights[k]), tail - taken)
+        if share <= 0:
+            break
+        total += share * float(costs[k])
+        taken += share
+    return total / tail
 
 
 def _check(first: Scenario, variants: Sequence[Scenario], weights: Sequence[float] | None,
@@ -114,10 +143,13 @@ def plan_stochastic(
     weights: Sequence[float] | None = None,
     commit_steps: int | None = None,
     options: PlanOptions | None = None,
+    cvar_weight: float = 0.0,
+    cvar_level: float = 0.9,
 ) -> StochasticPlan:
     """Plan one commitment for the first ``commit_steps`` steps (default 1: until the next plan) that
     minimises the expected cost over ``variants`` (see the module docstring), each weighted by ``weights``
-    (default: equally); ``base`` fixes the horizon and the assets every variant shares.
+    (default: equally), plus ``cvar_weight`` times the CVaR of the cost at ``cvar_level``; ``base`` fixes the
+    horizon and the assets every variant shares.
 
     Raises
     ------
@@ -131,6 +163,13 @@ def plan_stochastic(
     commit_steps = 1 if commit_steps is None else commit_steps
     outcomes = list(variants) or [base]
     w = _check(base, outcomes, weights, commit_steps)
+    bad = []
+    if isinstance(cvar_weight, bool) or not isinstance(cvar_weight, int | float) or not 0 <= cvar_weight < math.inf:
+        bad.append(Issue("cvar_weight", cvar_weight, "a number >= 0 (0: expected cost only)"))
+    if isinstance(cvar_level, bool) or not isinstance(cvar_level, int | float) or not 0 < cvar_level < 1:
+        bad.append(Issue("cvar_level", cvar_level, "a probability level in (0, 1), e.g. 0.9"))
+    if bad:
+        raise ScenarioError(bad)
     opts = PlanOptions.of(options)
     build_options = opts.build_options(binaries="all")  # the same structure in every variant
     parts = [build_model(sc, build_options) for sc in outcomes]
@@ -138,8 +177,15 @@ def plan_stochastic(
     for k, part in enumerate(parts):
         part.model.objective.deactivate()
         joint.add_component(f"variant_{k}", part.model)
-    joint.objective = pyo.Objective(expr=sum(float(wk) * part.model.objective.expr
-                                             for wk, part in zip(w, parts, strict=True)), sense=pyo.minimize)
+    expected = sum(float(wk) * part.model.objective.expr for wk, part in zip(w, parts, strict=True))
+    if cvar_weight > 0:
+        joint.cvar_threshold = pyo.Var(domain=pyo.Reals)
+        joint.cvar_excess = pyo.Var(range(len(parts)), domain=pyo.NonNegativeReals)
+        joint.cvar_excess_above_threshold = pyo.Constraint(
+            range(len(parts)), rule=lambda j, k: j.cvar_excess[k] >= parts[k].model.objective.expr - j.cvar_threshold)
+        cvar = joint.cvar_threshold + sum(float(wk) * joint.cvar_excess[k] for k, wk in enumerate(w)) / (1 - cvar_level)
+        expected = expected + float(cvar_weight) * cvar
+    joint.objective = pyo.Objective(expr=expected, sense=pyo.minimize)
     decisions = [_decisions(part, commit_steps) for part in parts]
     pairs = [(k, t, i) for k in range(1, len(parts)) for t in range(commit_steps)
              for i in range(len(decisions[0][t]))]
@@ -167,4 +213,4 @@ def plan_stochastic(
     columns = [f"{a.name}_{d}_kw" for a in (*base.batteries, *base.vehicles) for d in ("charge", "discharge")]
     expected = float(np.dot(w, [p.costs["total"] for p in plans]))
     solver = {"method": outcome.method, "objective": outcome.objective, "bound": outcome.bound, "gap": outcome.gap}
-    return StochasticPlan(schedule[columns].copy(), plans, w, expected, outcome.status, solver)
+    return StochasticPlan(schedule[columns].copy(), plans, w, expected, outcome.status, solver, float(cvar_level))

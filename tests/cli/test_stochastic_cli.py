@@ -29,6 +29,7 @@ def test_variants_plan_one_commitment_and_write_it(tmp_path: Path, capsys) -> No
     assert code == 0
     text = capsys.readouterr().out
     assert "3 variants, 8 committed steps" in text and "load-1.4.toml: weight 0.300" in text
+    assert "CVaR at 0.9:" in text
     committed = pd.read_csv(out, parse_dates=["time"])
     assert len(committed) == 8 and str(committed["time"].dt.tz) == "UTC"
     assert main(["plan", str(EXAMPLE), "--variants", str(folder), "--commit-steps", "8", "--json"]) == 0
@@ -45,3 +46,5 @@ def test_bad_variant_options_are_input_errors(tmp_path: Path, capsys) -> None:
     assert "weights: [1.0, 2.0] - expected 3 probabilities" in capsys.readouterr().err
     assert main(["plan", str(EXAMPLE), "--variants", str(tmp_path / "empty")]) == 2
     assert main(["plan", str(EXAMPLE), "--variants", str(folder), "--plot", "p.png"]) == 2
+    assert main(["plan", str(EXAMPLE), "--variants", str(folder), "--cvar-level", "1.5"]) == 2
+    assert "cvar_level: 1.5 - expected a probability level in (0, 1)" in capsys.readouterr().err

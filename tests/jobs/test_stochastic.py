@@ -85,3 +85,36 @@ def test_variants_from_history_take_the_same_hours_of_earlier_weeks() -> None:
         BASE, load, solar, 3, max_weeks=4, seed=1)]  # seeded
     with pytest.raises(planner.ScenarioError, match="4 past weeks"):
         variants_from_history(BASE, load, solar, 5, max_weeks=8)
+
+
+def _price_variants():
+    """A car needing 4 kWh by the end of 2 one-hour steps (4 kW charger): 0.30 now; next hour 0.00 (weight
+    0.8) or 1.00 (weight 0.2)."""
+    from conftest import make_scenario, session, vehicle
+
+    car = [vehicle([session(0, 2, 0.0, 4.0)])]
+    cheap = make_scenario(import_price=[0.30, 0.00], vehicles=car)
+    dear = make_scenario(import_price=[0.30, 1.00], vehicles=car)
+    return cheap, [cheap, dear], [0.8, 0.2]
+
+
+@pytest.mark.parametrize(("weight", "committed_kw", "expected", "cvar"), [
+    (0.0, 0.0, 0.80, 4.00),   # E-optimal: wait (0.8 x 0 + 0.2 x 4.00 = 0.80 < 1.20)
+    (0.5, 4.0, 1.20, 1.20),   # risk-averse: buy now (1.20 + 0.5 x 1.20 = 1.80 < 0.80 + 0.5 x 4.00 = 2.80)
+])
+def test_cvar_term_buys_certainty_when_the_bad_variant_weighs(weight, committed_kw, expected, cvar) -> None:
+    """Hand-solved: waiting costs 0 or 4.00, buying now 1.20 in both. At the 80 % level the CVaR is the dear
+    variant's cost; waiting stops paying once lambda > 0.4 / 2.8 = 1/7."""
+    base, variants, weights = _price_variants()
+    sp = plan_stochastic(base, variants, weights=weights, commit_steps=1, cvar_weight=weight, cvar_level=0.8,
+                         options=planner.PlanOptions(mip_rel_gap=0.0))
+    assert sp.committed["car_charge_kw"].iloc[0] == pytest.approx(committed_kw, abs=1e-6)
+    assert sp.expected_cost == pytest.approx(expected, abs=1e-6)
+    assert sp.cvar == pytest.approx(cvar, abs=1e-6)
+
+
+def test_cvar_options_name_the_field() -> None:
+    base, variants, weights = _price_variants()
+    with pytest.raises(planner.ScenarioError) as err:
+        plan_stochastic(base, variants, weights=weights, cvar_weight=-1.0, cvar_level=1.5)
+    assert "cvar_weight" in str(err.value) and "cvar_level" in str(err.value)
