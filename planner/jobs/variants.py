@@ -45,3 +45,53 @@ def variants_from_history(
             scenario, load_kw=load_kw.reindex(past).to_numpy(dtype=float),
             solar_kw=solar_kw.reindex(past).to_numpy(dtype=float)))
     return out
+
+
+def _features(scenario: Scenario) -> np.ndarray:
+    """What tells variants apart: per-step load, solar [kW] and import and export prices x 10 [currency/kWh]
+    (a tenth of a unit of price weighs like a kW)."""
+    t = scenario.tariff
+    return np.concatenate([scenario.load_kw, scenario.solar_kw, 10.0 * np.asarray(t.import_price_per_kwh),
+                           10.0 * np.asarray(t.export_price_per_kwh)]).astype(float)
+
+
+def reduce_variants(variants: list[Scenario], weights: list[float] | np.ndarray | None, k: int,
+                    ) -> tuple[list[Scenario], np.ndarray]:
+    """Keep ``k`` of ``variants`` by fast forward selection (Heitsch and Roemisch 2003) and give each kept
+    variant the weight of the variants closest to it (itself included).
+
+    Distances are L1 over each step's load, solar and prices (:func:`_features`). Each round keeps the variant
+    that most lowers the weighted distance of every variant to its nearest kept one; ties go to the earlier
+    variant, so the result is deterministic. Returns the kept variants (in their original order) and their
+    weights (summing to 1).
+
+    Raises
+    ------
+    ScenarioError
+        When ``k`` is not in 1..len(variants) or the weights do not match.
+    """
+    n = len(variants)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
+        raise ScenarioError(f"k: {k!r} - expected a whole number of variants in 1..{n}")
+    w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (n,) or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
+        raise ScenarioError(f"weights: expected {n} probabilities >= 0, not all 0")
+    w = w / w.sum()
+    x = np.stack([_features(v) for v in variants])
+    dist = np.abs(x[:, None, :] - x[None, :, :]).sum(axis=2)
+    kept: list[int] = []
+    nearest = np.full(n, np.inf)
+    for _ in range(k):
+        best, best_cost = -1, np.inf
+        for j in range(n):
+            if j in kept:
+                continue
+            cost = float(np.dot(w, np.minimum(nearest, dist[:, j])))
+            if cost < best_cost - 1e-12:
+                best, best_cost = j, cost
+        kept.append(best)
+        nearest = np.minimum(nearest, dist[:, best])
+    kept.sort()
+    owner = np.array([kept[int(np.argmin(dist[i, kept]))] for i in range(n)])
+    new_w = np.array([w[owner == j].sum() for j in kept])
+    return [variants[j] for j in kept], new_w

@@ -118,3 +118,19 @@ def test_cvar_options_name_the_field() -> None:
     with pytest.raises(planner.ScenarioError) as err:
         plan_stochastic(base, variants, weights=weights, cvar_weight=-1.0, cvar_level=1.5)
     assert "cvar_weight" in str(err.value) and "cvar_level" in str(err.value)
+
+
+def test_scenario_reduction_keeps_the_representative_variants_and_their_mass() -> None:
+    """Six variants in two tight clusters (0.7x and 1.4x load, small jitter): reduced to 2, one of each
+    cluster stays with half the mass each; reduced to all 6 nothing changes."""
+    from planner.jobs.variants import reduce_variants
+
+    variants = [_variant(s, 1.0) for s in (0.70, 0.71, 0.69, 1.40, 1.41, 1.39)]
+    kept, weights = reduce_variants(variants, None, 2)
+    scales = sorted(round(float(v.load_kw.sum() / BASE.load_kw.sum()), 1) for v in kept)
+    assert scales == [0.7, 1.4]  # one member of each cluster
+    np.testing.assert_allclose(weights, [0.5, 0.5])
+    same, same_w = reduce_variants(variants, None, 6)
+    assert same == variants and np.allclose(same_w, 1 / 6)
+    with pytest.raises(planner.ScenarioError):
+        reduce_variants(variants, None, 0)
