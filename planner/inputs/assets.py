@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,12 @@ from planner.inputs.fidelity import (
     read_taper,
 )
 from planner.inputs.reader import ScenarioReader
+from planner.inputs.session_source import (
+    SessionSource,
+    arrival_soc_kwh,
+    read_sessions_csv,
+    read_weekly,
+)
 from planner.inputs.specs import (
     BATTERY_KEYS,
     CHARGER_KEYS,
@@ -34,6 +41,7 @@ from planner.inputs.specs import (
     SessionSpec,
     VehicleSpec,
 )
+from planner.timegrid import TimeGrid
 
 
 def _merge_catalogue(r: ScenarioReader, table: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
@@ -95,7 +103,7 @@ def read_battery(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Battery
     )
 
 
-def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> VehicleSpec | None:
+def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: TimeGrid | None = None) -> VehicleSpec | None:
     where = f"vehicle[{i}]"
     if not isinstance(table, Mapping):
         r.add(where, table, "a table")
@@ -149,17 +157,25 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Vehicle
         goals = read_goals(r, s, sw, arrive, depart)
         if arrive is not None and depart is not None:
             sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger, goals))
+    source = None
+    if "sessions_csv" in table or "weekly" in table:  # sessions for a long period: those in the horizon
+        rows = read_sessions_csv(r, table["sessions_csv"], where, r.base_dir) if "sessions_csv" in table else ()
+        source = SessionSource(rows, read_weekly(r, table, where), grid.timezone if grid is not None else "UTC")
+        if grid is not None:
+            sessions += [SessionSpec(s.arrive, s.depart, arrival_soc_kwh(source, s), s.depart_soc_min_kwh,
+                                     s.charger or default_charger) for s in source.between(grid.start, grid.end)]
     degradation = table.get("degradation", {})
     if not isinstance(degradation, Mapping):
         r.add(f"{where}.degradation", degradation, "a table")
         degradation = {}
     soc_upper = max([soc_max, *(s.arrive_soc_kwh for s in sessions)])
     r.issues.extend(_degradation_issues(degradation, cap, soc_upper, f"{where}.degradation"))
-    return VehicleSpec(
+    spec = VehicleSpec(
         name, cap, soc_min, soc_max, cmax, cmin, dmax, etac, etad, v2g, deg,
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
         _end_value(r, table, where), curve, *_refinements(r, table, where, cap),
     )
+    return replace(spec, session_source=source) if source is not None else spec
 
 
 def _refinements(r: ScenarioReader, table: Mapping[str, Any], where: str, capacity_kwh: float) -> tuple:

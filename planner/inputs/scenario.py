@@ -208,7 +208,7 @@ def scenario_from_dict(
         r.add("vehicle", vehicles_raw, "a list of [[vehicle]] tables")
         vehicles_raw = []
     batteries = [x for i, raw_b in enumerate(batteries_raw) if (x := read_battery(r, raw_b, i))]
-    vehicles = [x for i, raw_v in enumerate(vehicles_raw) if (x := read_vehicle(r, raw_v, i))]
+    vehicles = [x for i, raw_v in enumerate(vehicles_raw) if (x := read_vehicle(r, raw_v, i, grid))]
     chargers_raw = raw.get("charger", [])
     if isinstance(chargers_raw, Mapping):
         chargers_raw = [chargers_raw]

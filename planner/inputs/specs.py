@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.domain.flows import EXPORT_FROM, FLOW_SINKS, FLOW_SOURCES, IMPORT_TO
 from planner.inputs.fidelity import Goal, HighSocLimit, ReserveWindow
+from planner.inputs.session_source import SessionSource
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.timegrid import TimeGrid
 
@@ -221,6 +222,9 @@ class VehicleSpec:
     empty: ``charge_max_kw`` at every SoC."""
     high_soc: HighSocLimit | None = None
     """Limit on the time spent above a SoC (:mod:`planner.model.components.targets`)."""
+    session_source: SessionSource | None = None
+    """The vehicle's ``sessions_csv`` and ``[[vehicle.weekly]]`` sessions over any period
+    (:mod:`planner.inputs.session_source`); those in the horizon are already in ``sessions``."""
 
 
 @dataclass(frozen=True)
@@ -355,6 +359,8 @@ VEHICLE_KEYS = {
     "session",
     "charger",
     "charge_efficiency",
+    "sessions_csv",
+    "weekly",
     "charge_from",
     "discharge_to",
     "charge_taper",

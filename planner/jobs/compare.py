@@ -291,12 +291,30 @@ def first_start(path: str | Path, history_days: int = 8) -> str:
     return str(day.date())
 
 
+def _true_sessions(v, begin: pd.Timestamp, end: pd.Timestamp) -> tuple[TripSession, ...]:
+    """A vehicle's true sessions over ``[begin, end)``: its ``[[vehicle.session]]`` tables (a fixed arrival
+    SoC) and, from its ``sessions_csv`` / ``[[vehicle.weekly]]`` source, every session of the period (with its
+    own arrival SoC or driving energy)."""
+    source = v.session_source
+    if source is None:
+        return tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
+                     for s in v.sessions)
+    from_source = source.between(begin, end)
+    known = {(s.arrive, s.depart) for s in source.between(min((s.arrive for s in v.sessions), default=begin),
+                                                          max((s.depart for s in v.sessions), default=begin))}
+    explicit = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
+                for s in v.sessions if (s.arrive, s.depart) not in known]
+    mine = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, drive_kwh=s.drive_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
+            for s in from_source]
+    return tuple(sorted(explicit + mine, key=lambda s: s.arrive))
+
+
 def site_from_scenario(path: str | Path, start: str, days: int, history_days: int = 8) -> Site:
     """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
 
     The scenario's equipment is kept; its ``[load]`` and ``[solar]`` CSVs are re-read over the simulated
     period (plus ``history_days`` before it and up to two days after, cut where the CSVs end), and its sessions become the true sessions
-    (fixed arrival SoC).
+    (fixed arrival SoC; a ``sessions_csv`` or ``[[vehicle.weekly]]`` gives every session of the period).
     """
     import tomllib
 
@@ -330,11 +348,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
         end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
     grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
     series = {key: read_profile(raw, key, grid, path.parent) for key in ("load", "solar")}
-    sessions = {
-        v.name: tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
-                      for s in v.sessions)
-        for v in template.vehicles
-    }
+    sessions = {v.name: _true_sessions(v, begin, end) for v in template.vehicles}
     return Site(template, grid.index.tz_convert("UTC"), series["load"], series["solar"], sessions)
 
 
