@@ -47,9 +47,10 @@ def run(job: tuple[str, str, str, int]) -> dict[str, object]:
     result = simulate(site, study.TARIFFS[tariff], strategy, start=start, days=days, forecast=forecast)
     seconds = time.perf_counter() - t0
     t = result.totals
+    fallbacks = int(result.days["status"].astype(str).str.startswith("mean_value").sum())
     return {"tariff": tariff, "run": label, "start": start, "days": days,
             "paid": t["net_cost"] + t["shortfall_penalty"], "unmet_departure_kwh": t["unmet_departure_kwh"],
-            "seconds": seconds}
+            "seconds": seconds, "mean_value_days": fallbacks}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter() - t0
     frame = pd.DataFrame(rows).groupby(["tariff", "run"], sort=False).agg(
         paid=("paid", "sum"), unmet_departure_kwh=("unmet_departure_kwh", "sum"), seconds=("seconds", "sum"),
-        days=("days", "sum")).reset_index()
+        days=("days", "sum"), mean_value_days=("mean_value_days", "sum")).reset_index()
     frame["seconds_per_day"] = frame["seconds"] / frame["days"]
     out = []
     for tariff, part in frame.groupby("tariff", sort=False):
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
             rec = {"tariff": tariff, "run": row["run"], "paid": round(row["paid"], 2),
                    "regret": round(row["paid"] - paid["perfect"], 2),
                    "unmet_departure_kwh": round(row["unmet_departure_kwh"], 2),
-                   "seconds_per_day": round(row["seconds_per_day"], 3)}
+                   "seconds_per_day": round(row["seconds_per_day"], 3),
+                   "mean_value_days": int(row["mean_value_days"])}
             if row["run"] == "stochastic":
                 for base in ("persistence", "mean"):
                     gap = paid[base] - paid["perfect"]

@@ -42,7 +42,7 @@ import numpy as np
 
 from planner.domain.sessions import session_target
 from planner.domain.wear_params import throughput_cost_per_kwh
-from planner.errors import ScenarioError
+from planner.errors import PlannerError, ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.execution import Decision
@@ -192,7 +192,8 @@ class Stochastic:
     them), equally likely; their mean is the ``averaged`` forecast's. The strategy plans with
     :func:`planner.jobs.stochastic.plan_stochastic`: the storage setpoints until the next decision (the committed
     part the controller executes) are the same in every variant, later decisions may differ per variant, and the
-    expected cost is minimised. The controller (:mod:`planner.jobs.simulate.controller`) executes the committed
+    expected cost is minimised. When the joint model finds no solution within the time limit, the day is
+    planned deterministically on the variants' mean (status ``mean_value (...)``). The controller (:mod:`planner.jobs.simulate.controller`) executes the committed
     setpoints like any plan; the demand it expects is the variants' mean and its grid exchange the variants'
     expected one (a step where no variant exports is one where the plan exports nothing). Vehicle setpoints are
     committed too, so every variant plans the same vehicle SoC over the committed part.
@@ -213,7 +214,14 @@ class Stochastic:
                commit_steps: int = 1) -> Decision:
         base = self._planning(scenario)
         members = [replace(base, load_kw=load, solar_kw=solar) for load, solar in variants] or [base]
-        sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
+        try:
+            sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
+        except PlannerError:  # no joint solution in time: the plan of the variants' mean, which always has one
+            mean = replace(scenario, load_kw=np.mean([m.load_kw for m in members], axis=0),
+                           solar_kw=np.mean([m.solar_kw for m in members], axis=0))
+            decision = Optimal(self.name, self.v2g, self.wear, self.options, reuse=False).decide(mean)
+            decision.status = f"mean_value ({decision.status})"
+            return decision
         first = sp.plans[0].schedule
         power, socs = {}, {}
         for b in scenario.batteries:
