@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -58,6 +59,12 @@ def _upper_hull(xs: np.ndarray, ys: np.ndarray) -> list[int]:
 
 def charge_curve(points: Sequence[tuple[float, float]], charge_max_kw: float) -> ChargeCurve:
     """The model's form of measured ``(charge_kw, efficiency)`` points up to ``charge_max_kw`` [kW]."""
+    return _charge_curve(tuple((float(x), float(e)) for x, e in points), float(charge_max_kw))
+
+
+@lru_cache(maxsize=256)
+def _charge_curve(points: tuple[tuple[float, float], ...], charge_max_kw: float) -> ChargeCurve:
+    """:func:`charge_curve` once per curve (the simulation asks for it every step)."""
     p = np.array([x for x, _ in points], dtype=float)
     d = p * np.array([e for _, e in points], dtype=float)
     with_origin = np.concatenate([[0.0], p]), np.concatenate([[0.0], d])
