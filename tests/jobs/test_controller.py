@@ -99,3 +99,21 @@ def test_split_net_respects_power_and_energy_limits():
     assert split_net(4.0, 5.0, 5.0, 3.0, 9.0) == (3.0, 0.0)
     assert split_net(-7.0, 5.0, 5.0, 9.0, 9.0) == (0.0, 5.0)
     assert split_net(-2.0, 5.0, 5.0, 9.0, 1.5) == (0.0, 1.5)
+
+
+def test_flow_rule_rooms():
+    """A battery that may feed the house and the grid but not the car: up to the house's 0.7 kW while the car
+    charges (more would reach the car first), no limit when no car charges; one that may charge only from solar
+    takes at most the solar the load leaves."""
+    from types import SimpleNamespace
+
+    from planner.jobs.simulate.controller import charge_room_kw, discharge_room_kw
+
+    grid = SimpleNamespace(export_from=("solar", "battery", "vehicle"), import_to=("load", "battery", "vehicle"))
+    battery = SimpleNamespace(discharge_to=("load", "grid"), charge_from=("solar",))
+    assert discharge_room_kw(battery, "battery", grid, 0.7, vehicles_charge_kw=3.6) == pytest.approx(0.7)
+    assert discharge_room_kw(battery, "battery", grid, 0.7, vehicles_charge_kw=0.0) == float("inf")
+    assert charge_room_kw(battery, "battery", grid, 1.5) == pytest.approx(1.5)
+    assert charge_room_kw(battery, "battery", grid, -0.4) == 0.0
+    no_export = SimpleNamespace(export_from=("solar",), import_to=grid.import_to)
+    assert discharge_room_kw(battery, "battery", no_export, 0.7) == pytest.approx(0.7)

@@ -136,3 +136,30 @@ def split_net(net_kw: float, charge_max_kw: float, discharge_max_kw: float, room
     if net_kw >= 0:
         return min(net_kw, charge_max_kw, room_kw), 0.0
     return 0.0, min(-net_kw, discharge_max_kw, avail_kw)
+
+
+def discharge_room_kw(spec, kind: str, connection, house_kw: float, vehicles_charge_kw: float = 0.0) -> float:
+    """The most a store of ``kind`` may discharge in a step under its flow rules [kW] (``docs/fidelity.md``):
+    the household demand solar leaves (``house_kw``) where it may feed the load, plus the cars' charging where it
+    may feed cars, and no limit where it may export, unless cars charge that it may not feed: energy beyond
+    the house then reaches the cars before the grid."""
+    feeds_cars = "vehicle" in spec.discharge_to and kind != "vehicle"
+    if "grid" in spec.discharge_to and kind in connection.export_from and (feeds_cars or vehicles_charge_kw <= 1e-9):
+        return math.inf
+    room = max(0.0, house_kw) if "load" in spec.discharge_to else 0.0
+    if feeds_cars:
+        room += max(0.0, vehicles_charge_kw)
+    return room
+
+
+def charge_room_kw(spec, kind: str, connection, solar_surplus_kw: float, vehicles_discharge_kw: float = 0.0) -> float:
+    """The most a store of ``kind`` may charge in a step under its flow rules [kW]: the solar the load leaves
+    where it may take solar, plus the cars' discharge where it may take theirs, and no limit where it may
+    import, unless cars discharge that it may not take: they then feed it before the grid does."""
+    takes_cars = "vehicle" in spec.charge_from and kind != "vehicle"
+    if "grid" in spec.charge_from and kind in connection.import_to and (takes_cars or vehicles_discharge_kw <= 1e-9):
+        return math.inf
+    room = max(0.0, solar_surplus_kw) if "solar" in spec.charge_from else 0.0
+    if takes_cars:
+        room += max(0.0, vehicles_discharge_kw)
+    return room

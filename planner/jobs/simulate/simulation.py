@@ -45,7 +45,7 @@ from planner.jobs.simulate.days import (
     mode_changes,
     replan_times,
 )
-from planner.jobs.simulate.execution import Strategy, plan_of, truth_scenario
+from planner.jobs.simulate.execution import Strategy, plan_of, truth_scenario, verify_executed
 from planner.jobs.simulate.forecasts import FORECASTS, Forecast
 from planner.jobs.simulate.site import (
     Site,
@@ -59,7 +59,6 @@ from planner.jobs.simulate.strategies import get_strategy
 from planner.results.plan import Plan
 from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
-from planner.verify import verify
 
 
 @dataclass
@@ -272,7 +271,7 @@ def simulate(
                                     site.solar_kw[sl], tariff, bat_soc, pieces)
             schedule = pd.concat([p.plan.schedule for p in parts])
             day_plan = plan_of(truth, schedule)
-            verify(truth, day_plan)
+            verify_executed(truth, day_plan)
         row: dict[str, Any] = {"date": t0.tz_convert(tz).date(), "start": t0, "steps": n_commit}
         row.update({k2: v2 for k2, v2 in day_plan.costs.items()})
         row["demand_charge"] = row.get("demand_charge", 0.0)
