@@ -17,14 +17,9 @@ import math
 import pandas as pd
 
 
-def _position(grid, when: pd.Timestamp) -> float:
-    """``when`` in steps from the horizon start."""
-    return (when - grid.start) / pd.Timedelta(minutes=grid.step_minutes)
-
-
 def goal_boundary(grid, first_boundary: int, last_boundary: int, by: pd.Timestamp) -> int | None:
     """The boundary a goal applies at (module docstring), or None when it lies after the horizon."""
-    k = math.floor(_position(grid, by) + 1e-9)
+    k = math.floor(grid.position(by) + 1e-9)
     if k > grid.steps:
         return None
     return int(min(max(k, first_boundary + 1), last_boundary))
@@ -32,7 +27,7 @@ def goal_boundary(grid, first_boundary: int, last_boundary: int, by: pd.Timestam
 
 def reserve_boundaries(grid, start: pd.Timestamp, end: pd.Timestamp) -> list[int]:
     """The boundaries ``1..steps`` a reserve window holds at (module docstring); empty outside the horizon."""
-    a, b = _position(grid, start), _position(grid, end)
+    a, b = grid.position(start), grid.position(end)
     if b < 1 - 1e-9 or a > grid.steps + 1e-9:
         return []
     lo, hi = max(math.ceil(a - 1e-9), 1), min(math.floor(b + 1e-9), grid.steps)
