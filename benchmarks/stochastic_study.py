@@ -9,7 +9,9 @@ over four two-week blocks across the seasons of its year (8 weeks; ``--blocks``)
 - ``persistence``: ``optimal`` with the realistic forecast (the same time a week ago, yesterday's sun);
 - ``mean``: ``optimal`` with the ``averaged`` forecast (the mean of the last 7 days): the expected-value plan
   of the variants below;
-- ``stochastic``: ``stochastic`` (the last 7 days as equally likely variants, one commitment for the day).
+- ``stochastic``: ``stochastic`` (the last 7 days as equally likely variants, one commitment for the day);
+- ``stochastic_centred``: the same variants moved to centre on the realistic forecast (the forecast plus each
+  day's deviation from the 7 days' mean), so that it differs from ``persistence`` only by the spread.
 
 Per tariff it prints each run's net cost (+ shortfall penalties), the unmet departure energy and the
 decision time per day, and the share of the regret (against ``perfect``) that ``stochastic`` recovers from
@@ -35,7 +37,8 @@ import tariff_comparison as study  # noqa: E402
 from planner.jobs.simulate.simulation import simulate  # noqa: E402
 
 RUNS = {"perfect": ("optimal", "perfect"), "persistence": ("optimal", "realistic"),
-        "mean": ("optimal", "averaged"), "stochastic": ("stochastic", "realistic")}
+        "mean": ("optimal", "averaged"), "stochastic": ("stochastic", "realistic"),
+        "stochastic_centred": ("stochastic_centred", "realistic")}
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"
 
 
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
                    "unmet_departure_kwh": round(row["unmet_departure_kwh"], 2),
                    "seconds_per_day": round(row["seconds_per_day"], 3),
                    "mean_value_days": int(row["mean_value_days"])}
-            if row["run"] == "stochastic":
+            if row["run"].startswith("stochastic"):
                 for base in ("persistence", "mean"):
                     gap = paid[base] - paid["perfect"]
                     rec[f"recovered_vs_{base}"] = (f"{(paid[base] - row['paid']) / gap:.0%}" if abs(gap) > 1e-9

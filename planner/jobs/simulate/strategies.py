@@ -17,10 +17,10 @@
     full-cycle life), whatever wear the simulation charges: shows what planning with the wrong wear costs.
 ``optimal_v2g_wear``
     The MILP with V2G and the cycle-depth wear model (Xu et al. 2018) in the objective.
-``stochastic``, ``stochastic_v2g``
+``stochastic``, ``stochastic_v2g``, ``stochastic_centred``
     A two-stage stochastic plan (:func:`planner.jobs.stochastic.plan_stochastic`) over the last 7 days' load
     and sun as equally likely variants: one commitment until the next decision, recourse after it
-    (:class:`Stochastic`).
+    (:class:`Stochastic`); ``stochastic_centred`` moves the variants onto the forecast.
 
 Every strategy's plan is executed by the same home-controller policy (:mod:`planner.jobs.simulate.controller`).
 
@@ -204,6 +204,9 @@ class Stochastic:
     variants: int = 7
     wear: str = "scenario"
     options: PlanOptions = field(default_factory=PlanOptions)
+    centred: bool = False
+    """Centre the variants on the forecast: each is the forecast plus one past day's deviation from the
+    past days' mean (so their mean is the forecast the deterministic plan uses)."""
     needs_variants: bool = True
     """Read by the simulation: :meth:`decide` takes the variants and the committed length."""
 
@@ -213,6 +216,11 @@ class Stochastic:
     def decide(self, scenario: Scenario, variants: Sequence[tuple[np.ndarray, np.ndarray]] = (),
                commit_steps: int = 1) -> Decision:
         base = self._planning(scenario)
+        if self.centred and variants:  # the forecast plus each past day's deviation from the past days' mean
+            mean_load = np.mean([load for load, _ in variants], axis=0)
+            mean_solar = np.mean([solar for _, solar in variants], axis=0)
+            variants = [(np.maximum(base.load_kw + load - mean_load, 0.0),
+                         np.maximum(base.solar_kw + solar - mean_solar, 0.0)) for load, solar in variants]
         members = [replace(base, load_kw=load, solar_kw=solar) for load, solar in variants] or [base]
         try:
             sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
@@ -250,6 +258,7 @@ STRATEGIES = {
     "optimal_v2g_wear": lambda o: Optimal("optimal_v2g_wear", v2g=True, wear="cycle_depth", options=o),
     "stochastic": lambda o: Stochastic("stochastic", v2g=False, options=o),
     "stochastic_v2g": lambda o: Stochastic("stochastic_v2g", v2g=True, options=o),
+    "stochastic_centred": lambda o: Stochastic("stochastic_centred", v2g=False, centred=True, options=o),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
 
