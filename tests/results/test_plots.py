@@ -58,3 +58,24 @@ def test_a_depot_is_drawn_as_a_fleet(tmp_path: Path) -> None:
     labels = soc.get_legend_handles_labels()[1]
     assert "SoC, median of plugged" in labels and len(labels) <= 4  # not 20 entries
     assert soc.get_ylabel() == "SoC [% of capacity]"
+
+
+def test_goals_and_reserves_are_drawn_where_they_apply(tmp_path: Path) -> None:
+    """The rules example: the goal is an open triangle at 07:00 local and 45 kWh, the reserve a dashed line at
+    8 kWh over 16:00-19:00 UTC."""
+    import matplotlib.dates as mdates
+    import pandas as pd
+
+    scenario = planner.load_scenario(ROOT / "data/examples/leaf-xstorage-rules.toml")
+    fig = planner.plan(scenario).plot(tmp_path / "rules.png")
+    soc = fig.axes[2]
+    labels = soc.get_legend_handles_labels()[1]
+    assert "leaf goal" in labels and "xstorage reserve" in labels
+    goal = next(line for line in soc.get_lines() if line.get_label() == "leaf goal")
+    x, y = goal.get_xdata()[0], goal.get_ydata()[0]
+    assert y == pytest.approx(45.0)
+    assert mdates.num2date(x).replace(tzinfo=None) == pd.Timestamp("2023-01-17T07:00").to_pydatetime()
+    reserve = next(c for c in soc.collections if c.get_label() == "xstorage reserve")
+    (x0, y0), (x1, y1) = reserve.get_segments()[0]
+    assert y0 == y1 == pytest.approx(8.0)
+    assert (x1 - x0) * 24 == pytest.approx(3.0)

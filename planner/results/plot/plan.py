@@ -72,7 +72,8 @@ def _sessions(plan: Any, name: str) -> list[dict[str, Any]]:
 
 
 def _draw_home_soc(ax: Any, s: pd.DataFrame, plan: Any) -> None:
-    """Each asset's SoC; plug-in windows shaded; departure targets marked (red when missed)."""
+    """Each asset's SoC; plug-in windows shaded; departure targets, session goals and reserve windows marked
+    (red when missed)."""
     t = step_edges(s.index)
     colours = pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
     for k, name in enumerate(storages(s)):
@@ -90,10 +91,31 @@ def _draw_home_soc(ax: Any, s: pd.DataFrame, plan: Any) -> None:
             missed = sf["shortfall_kwh"] > 1e-6
             ax.plot([x], [sf["target_kwh"]], marker="v", ms=8, ls="none", color="#d62728" if missed else colour,
                     label=f"{name} target at departure" + (" (missed)" if missed else ""))
+        _draw_goals_and_reserves(ax, s, plan, name, colour)
     ax.fill_between([], [], color="0.5", alpha=0.15, label="plugged in")
     ax.set_ylabel("kWh (end of step)")
     ax.set_ylim(bottom=0)
     legend_outside(ax)
+
+
+def _draw_goals_and_reserves(ax: Any, s: pd.DataFrame, plan: Any, name: str, colour: str) -> None:
+    """A session goal as an open triangle at its time and level (red when missed); a reserve window as a
+    dashed line at its level over the window."""
+    tz = s.index.tz
+
+    def x_of(when: Any) -> float:
+        return float(step_edges(pd.DatetimeIndex([pd.Timestamp(when).tz_convert(tz)]))[0])
+
+    for sf in plan.shortfalls:
+        if sf.get("asset") != name:
+            continue
+        missed = sf.get("shortfall_kwh", 0.0) > 1e-6
+        if sf.get("kind") == "vehicle_goal":
+            ax.plot([x_of(sf["by"])], [sf["target_kwh"]], marker="^", ms=8, ls="none", mfc="none", mew=1.6,
+                    color="#d62728" if missed else colour, label=f"{name} goal" + (" (missed)" if missed else ""))
+        elif sf.get("kind") == "battery_reserve":
+            ax.hlines(sf["target_kwh"], x_of(sf["from"]), x_of(sf["to"]), colors="#d62728" if missed else "0.2",
+                      linestyles=(0, (3, 2)), lw=2.0, label=f"{name} reserve" + (" (missed)" if missed else ""))
 
 
 def _draw_fleet_soc(ax: Any, s: pd.DataFrame, plan: Any) -> None:
