@@ -70,6 +70,24 @@ class FieldReader:
             return {}
         return value
 
+    def tables(self, raw: Mapping[str, Any], key: str, where: str, title: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """``(field name, table)`` of each table of the array ``raw[key]`` (``[[title]]`` in TOML; one table
+        is taken as a list of one; absent is empty); each entry that is not a table is an issue."""
+        value = raw.get(key, [])
+        if isinstance(value, Mapping):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(f"{where}.{key}", value, f"a list of [[{title}]] tables")
+            return []
+        out = []
+        for j, sub in enumerate(value):
+            name = f"{where}.{key}[{j}]"
+            if isinstance(sub, Mapping):
+                out.append((name, sub))
+            else:
+                self.add(name, sub, "a table")
+        return out
+
     def number(
         self,
         table: Mapping[str, Any],

@@ -117,18 +117,8 @@ def read_high_soc(r: FieldReader, table: Mapping[str, Any], where: str, capacity
 def read_reserves(r: Any, table: Mapping[str, Any], where: str) -> tuple[ReserveWindow, ...]:
     """``[[battery.reserve]]`` windows: ``from``, ``to`` (timestamps, ``from`` before ``to``) and
     ``soc_min_kwh``."""
-    raw = table.get("reserve", [])
-    if isinstance(raw, Mapping):
-        raw = [raw]
-    if not isinstance(raw, list):
-        r.add(f"{where}.reserve", raw, "a list of [[battery.reserve]] tables")
-        return ()
     out = []
-    for j, sub in enumerate(raw):
-        w = f"{where}.reserve[{j}]"
-        if not isinstance(sub, Mapping):
-            r.add(w, sub, "a table")
-            continue
+    for w, sub in r.tables(table, "reserve", where, "battery.reserve"):
         r.check_keys(sub, {"from", "to", "soc_min_kwh"}, f"{w}.")
         start, end = r.timestamp(sub, "from", w), r.timestamp(sub, "to", w)
         level = r.number(sub, "soc_min_kwh", w, required=True, minimum=0.0, unit=" [kWh]")
@@ -143,18 +133,8 @@ def read_reserves(r: Any, table: Mapping[str, Any], where: str) -> tuple[Reserve
 def read_goals(r: Any, table: Mapping[str, Any], where: str, arrive: pd.Timestamp | None,
                depart: pd.Timestamp | None) -> tuple[Goal, ...]:
     """``[[vehicle.session.goal]]``: ``by`` (a time inside the session) and ``soc_kwh``; sorted by time."""
-    raw = table.get("goal", [])
-    if isinstance(raw, Mapping):
-        raw = [raw]
-    if not isinstance(raw, list):
-        r.add(f"{where}.goal", raw, "a list of [[vehicle.session.goal]] tables")
-        return ()
     out = []
-    for j, sub in enumerate(raw):
-        w = f"{where}.goal[{j}]"
-        if not isinstance(sub, Mapping):
-            r.add(w, sub, "a table")
-            continue
+    for w, sub in r.tables(table, "goal", where, "vehicle.session.goal"):
         r.check_keys(sub, {"by", "soc_kwh"}, f"{w}.")
         by = r.timestamp(sub, "by", w)
         level = r.number(sub, "soc_kwh", w, required=True, minimum=0.0, unit=" [kWh]")

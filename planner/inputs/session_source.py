@@ -124,18 +124,8 @@ def _arrival(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[floa
 
 def read_weekly(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[WeeklyPattern, ...]:
     """The ``[[vehicle.weekly]]`` patterns of a vehicle table."""
-    raw = table.get("weekly", [])
-    if isinstance(raw, Mapping):
-        raw = [raw]
-    if not isinstance(raw, list):
-        r.add(f"{where}.weekly", raw, "a list of [[vehicle.weekly]] tables")
-        return ()
     out = []
-    for j, sub in enumerate(raw):
-        w = f"{where}.weekly[{j}]"
-        if not isinstance(sub, Mapping):
-            r.add(w, sub, "a table")
-            continue
+    for w, sub in r.tables(table, "weekly", where, "vehicle.weekly"):
         r.check_keys(sub, WEEKLY_KEYS, f"{w}.", required=("days", "plug_in", "depart", "depart_soc_min_kwh"))
         days = sub.get("days", [])
         if isinstance(days, str):
