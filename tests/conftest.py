@@ -229,3 +229,16 @@ def random_raw(seed: int, *, steps: int | None = None, step_minutes: int | None 
     if vehicles:
         raw["vehicle"] = vehicles
     return raw
+
+
+def study_module():
+    """The study script ``benchmarks/tariff_comparison.py`` as a module (its home, series and tariffs), loaded
+    once per process."""
+    import importlib.util
+
+    if "tariff_comparison" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["tariff_comparison"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["tariff_comparison"]

@@ -3,25 +3,20 @@ accounting, and the controller never exports stored energy the plan meant for th
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import study_module
 
 from planner.jobs.simulate.simulation import simulate
 from planner.jobs.simulate.strategies import get_strategy
 
-ROOT = Path(__file__).resolve().parents[2]
 HEURISTICS = ("charge_on_arrival", "cheapest_hours")
 
 
 def _study():
-    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_module()
 
 
 STUDY = _study()

@@ -3,25 +3,20 @@ executed day passes the independent check, rules included, with either forecast.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from conftest import study_module
 
 from planner.jobs.simulate.simulation import simulate
 from planner.verify import check
 
-ROOT = Path(__file__).resolve().parents[2]
 START = "2023-01-09"
 
 
 @pytest.fixture(scope="module")
 def study():
-    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_module()
 
 
 @pytest.mark.parametrize("strategy", ["cheapest_hours", "optimal_v2g"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import study_module
 
 from planner.inputs.scenario import load_scenario
 from planner.jobs.simulate.forecasts import FORECASTS, PerfectForesight, RealisticForecast
@@ -24,10 +24,7 @@ DAYS = 3
 
 
 def _study():
-    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_module()
 
 
 @pytest.fixture(scope="module")

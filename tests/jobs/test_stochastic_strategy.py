@@ -4,12 +4,12 @@ the decision is the stochastic plan's commitment, and a short run executes verif
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import study_module
 
 import planner
 from planner.jobs.simulate.forecasts import FORECASTS, past_day_variants
@@ -25,9 +25,7 @@ START = "2023-03-06"
 
 @pytest.fixture(scope="module")
 def site():
-    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = study_module()
     return study.build_site(START, 2)
 
 

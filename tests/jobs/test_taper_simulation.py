@@ -3,17 +3,15 @@ short when they do not (the execution caps charging at the taper limit as the ch
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import study_module
 
 from planner.jobs.simulate.simulation import simulate
 from planner.jobs.simulate.strategies import Optimal
 
-ROOT = Path(__file__).resolve().parents[2]
 START = "2023-03-06"
 TAPER = ((0.0, 6.6), (0.5, 6.6), (1.0, 0.6))
 """6.6 kW up to half full, then falling linearly to 0.6 kW when full: a steep taper, so that it matters."""
@@ -30,9 +28,7 @@ class TaperBlind(Optimal):
 
 @pytest.fixture(scope="module")
 def site():
-    spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = study_module()
     base = study.build_site(START, 7)
     leaf = replace(base.template.vehicles[0], charge_taper=TAPER)
     return replace(base, template=replace(base.template, vehicles=(leaf,)))
