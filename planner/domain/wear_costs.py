@@ -56,6 +56,36 @@ def calendar_cost(
     return float(cost_per_kwh_hour * np.sum(weight * np.asarray(hours) * (excess[:-1] + excess[1:]) / 2.0))
 
 
+def segment_room_kwh(segments: int, segment_kwh: float, depth_kwh: float) -> np.ndarray:
+    """Energy each segment can hold at the start of a trajectory whose open cycle is ``depth_kwh`` deep [kWh].
+
+    The open depth is what the pack has given since it was last charged (a drive, an evening's discharge):
+    that energy left the shallowest segments, so discharging further deepens the same cycle and is priced
+    at the deeper segments' cost. ``room_j = w - clip(depth - j w, 0, w)``, shallowest segment ``j = 0``.
+    """
+    return segment_kwh - np.clip(max(0.0, depth_kwh) - segment_kwh * np.arange(segments), 0.0, segment_kwh)
+
+
+def segment_fill(total_kwh: float, segments: int, segment_kwh: float, depth_kwh: float = 0.0) -> np.ndarray:
+    """The least-cost placement of ``total_kwh`` in the segments: shallowest first, within
+    :func:`segment_room_kwh` (the depth is clipped so that the energy fits) [kWh per segment]."""
+    depth = min(max(0.0, depth_kwh), max(0.0, segments * segment_kwh - total_kwh))
+    room = segment_room_kwh(segments, segment_kwh, depth)
+    before = np.concatenate([[0.0], np.cumsum(room)[:-1]])
+    return np.clip(total_kwh - before, 0.0, room)
+
+
+def open_depth_kwh(soc_kwh: np.ndarray, usable_kwh: float, start_depth_kwh: float = 0.0) -> float:
+    """Open cycle depth at the end of a SoC trajectory [kWh], by the segment model's own rule: a fall
+    deepens it, a rise fills the emptied shallow segments first, and it never exceeds the room above
+    the SoC: ``D[k+1] = min(U - s[k+1], max(0, D[k] - (s[k+1] - s[k])))``."""
+    depth = max(0.0, float(start_depth_kwh))
+    soc = np.asarray(soc_kwh, dtype=float)
+    for k in range(len(soc) - 1):
+        depth = min(max(0.0, usable_kwh - soc[k + 1]), max(0.0, depth - (soc[k + 1] - soc[k])))
+    return float(depth)
+
+
 def cycle_depth_cost(
     charge_kw: np.ndarray,
     discharge_kw: np.ndarray,
@@ -67,6 +97,7 @@ def cycle_depth_cost(
     segment_kwh: float,
     reset: np.ndarray | None = None,
     tol_kwh: float = 1e-9,
+    start_depth_kwh: float = 0.0,
 ) -> float:
     """Least cycle-depth cost of a schedule under the segment model [currency].
 
@@ -91,20 +122,16 @@ def cycle_depth_cost(
         Energy each segment holds [kWh].
     reset : array of bool, shape (n + 1,), optional
         Boundaries where the SoC is set from outside (a vehicle arriving); the segments are refilled there.
+    start_depth_kwh : float
+        Open cycle depth at ``soc_kwh[0]`` [kWh] (:func:`segment_fill`).
     """
     costs = np.asarray(segment_costs, dtype=float)
-    fill = np.zeros(len(costs))
     resets = np.zeros(len(soc_kwh), dtype=bool) if reset is None else np.asarray(reset, dtype=bool)
-
-    def stack(total: float) -> np.ndarray:
-        full = np.clip(total - segment_kwh * np.arange(len(costs)), 0.0, segment_kwh)
-        return full
-
-    fill = stack(float(soc_kwh[0]))
+    fill = segment_fill(float(soc_kwh[0]), len(costs), segment_kwh, start_depth_kwh)
     total = 0.0
     for t, h in enumerate(hours):
         if t > 0 and resets[t]:
-            fill = stack(float(soc_kwh[t]))
+            fill = segment_fill(float(soc_kwh[t]), len(costs), segment_kwh)
         dc_in = eta_charge * float(charge_kw[t]) * h
         dc_out = float(discharge_kw[t]) * h / eta_discharge
         matched = min(dc_in, dc_out)
@@ -136,6 +163,7 @@ def wear_cost_from_schedule(
     discharge_kw: np.ndarray,
     step_hours: float,
     trajectories: Sequence[tuple[int, np.ndarray]],
+    start_depths_kwh: Sequence[float] | None = None,
 ) -> float:
     """Wear cost of one storage asset recomputed from its schedule [currency].
 
@@ -150,6 +178,8 @@ def wear_cost_from_schedule(
     trajectories : sequence of (first_boundary, soc_kwh)
         Each SoC trajectory (a battery's one, a vehicle's per session): the boundary where it starts and its
         SoC on boundaries ``first .. first + len(soc) - 1`` [kWh].
+    start_depths_kwh : sequence of float, optional
+        Open cycle depth at the start of each trajectory [kWh] (:func:`segment_room_kwh`); 0 when omitted.
     """
     wear = resolve_wear_model(
         spec.degradation, spec.capacity_kwh, spec.eta_discharge, spec.degradation_cost_per_kwh
@@ -160,7 +190,8 @@ def wear_cost_from_schedule(
     use = np.zeros(len(charge) + 1, dtype=int)
     for first, soc in trajectories:
         use[first : first + len(soc) - 1] += 1
-    for first, soc in trajectories:
+    depths = list(start_depths_kwh) if start_depths_kwh is not None else [0.0] * len(trajectories)
+    for (first, soc), depth in zip(trajectories, depths, strict=True):
         soc = np.asarray(soc, dtype=float)
         steps = np.arange(first, first + len(soc) - 1)
         hours = np.full(len(steps), step_hours)
@@ -174,7 +205,8 @@ def wear_cost_from_schedule(
                 d[shared] = np.maximum(-net, 0.0) * spec.eta_discharge / step_hours
             costs = wear.segment_costs_per_kwh
             total += cycle_depth_cost(
-                c, d, hours, soc, spec.eta_charge, spec.eta_discharge, costs - costs[0], wear.segment_kwh
+                c, d, hours, soc, spec.eta_charge, spec.eta_discharge, costs - costs[0], wear.segment_kwh,
+                start_depth_kwh=float(depth),
             )
         if wear.uses_calendar:
             total += calendar_cost(soc, hours, wear.calendar_threshold_kwh, wear.calendar_cost_per_kwh_hour)

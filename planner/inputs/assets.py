@@ -100,6 +100,7 @@ def read_battery(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Battery
         name, cap, soc, soc_min, soc_max, cmax, dmax, etac, etad, deg, end_min, dict(degradation),
         table.get("model"), _end_value(r, table, where), *_refinements(r, table, where, cap),
         read_reserves(r, table, where),
+        r.number(table, "cycle_depth_kwh", where, 0.0, minimum=0.0, maximum=cap, unit=" [kWh]"),
     )
 
 
@@ -155,8 +156,9 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: Time
         d_soc = r.number(s, "depart_soc_min_kwh", sw, required=True, minimum=0.0, unit=" [kWh]")
         charger = r.string(s, "charger", sw, "") if "charger" in s else default_charger
         goals = read_goals(r, s, sw, arrive, depart)
+        depth = r.number(s, "cycle_depth_kwh", sw, 0.0, minimum=0.0, maximum=cap, unit=" [kWh]")
         if arrive is not None and depart is not None:
-            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger, goals))
+            sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger, goals, depth))
     source = None
     if "sessions_csv" in table or "weekly" in table:  # sessions for a long period: those in the horizon
         rows = read_sessions_csv(r, table["sessions_csv"], where, r.base_dir) if "sessions_csv" in table else ()

@@ -104,6 +104,10 @@ class BatterySpec:
     """Limit on the time spent above a SoC (:mod:`planner.model.components.targets`)."""
     reserves: tuple[ReserveWindow, ...] = ()
     """Time-varying backup reserves (soft floors, :mod:`planner.model.components.targets`)."""
+    cycle_depth_kwh: float = 0.0
+    """Open cycle depth at the start [kWh]: energy discharged since the battery was last charged, so that
+    the cycle-depth wear prices further discharge as deepening that cycle
+    (:func:`planner.domain.wear_costs.segment_room_kwh`); 0: a fresh cycle."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,9 @@ class SessionSpec:
     """Name of the charger the vehicle is plugged into during the session (None: no charger assigned)."""
     goals: tuple[Goal, ...] = ()
     """Intermediate goals ("60 % by 07:00") before the departure target, sorted by time (soft)."""
+    cycle_depth_kwh: float = 0.0
+    """Open cycle depth on arrival [kWh]: what the pack gave since it was last charged (usually the drive),
+    so that V2G discharge is priced as deepening the driving cycle by the cycle-depth wear; 0: a fresh cycle."""
 
 
 @dataclass(frozen=True)
@@ -339,6 +346,7 @@ BATTERY_KEYS = {
     "charge_taper",
     "high_soc",
     "reserve",
+    "cycle_depth_kwh",
 }
 VEHICLE_KEYS = {
     "name",
@@ -366,6 +374,6 @@ VEHICLE_KEYS = {
     "charge_taper",
     "high_soc",
 }
-SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger", "goal"}
+SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger", "goal", "cycle_depth_kwh"}
 CHARGER_KEYS = {"name", "model", "charge_max_kw", "charge_min_kw", "discharge_max_kw", "bidirectional", "phase"}
 CHARGER_PHASES = ("L1", "L2", "L3", "L1L2L3")

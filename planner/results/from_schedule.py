@@ -97,14 +97,15 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
         d = schedule[f"{b.name}_discharge_kw"].to_numpy(dtype=float)
         soc = schedule[f"{b.name}_soc_kwh"].to_numpy(dtype=float)
         terms[(wear_block_name("battery", b.name), "degradation_cost")] = wear_cost_from_schedule(
-            b, c, d, h, [(0, np.concatenate([[b.soc_kwh], soc]))])
+            b, c, d, h, [(0, np.concatenate([[b.soc_kwh], soc]))], [b.cycle_depth_kwh])
         terms[(b.name, "shortfall_penalty")] = penalty * short_of.get(b.name, 0.0)
     for v in scenario.vehicles:
         c = schedule[f"{v.name}_charge_kw"].to_numpy(dtype=float)
         d = schedule[f"{v.name}_discharge_kw"].to_numpy(dtype=float)
         traced = trajectories[v.name] if trajectories else vehicle_trajectories(scenario, schedule, v)
         terms[(wear_block_name("vehicle", v.name), "degradation_cost")] = wear_cost_from_schedule(
-            v, c, d, h, [(w.first_boundary, traj) for _, w, traj in traced])
+            v, c, d, h, [(w.first_boundary, traj) for _, w, traj in traced],
+            [v.sessions[j].cycle_depth_kwh for j, _, _ in traced])
         v_penalty = shortfall_penalty_per_kwh(v, penalty)
         terms[(v.name, "shortfall_penalty")] = v_penalty * short_of.get(v.name, 0.0)
     for asset, value in high_soc_costs(scenario, shortfalls).items():

@@ -188,6 +188,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
     net = imp - exp + solar - curtailed + unserved - load
     throughput: dict[str, float] = {}
     trajectories: dict[str, list[tuple[int, np.ndarray]]] = {}  # SoC on boundaries, for wear models
+    open_depths: dict[str, list[float]] = {}  # each trajectory's open cycle depth at its start [kWh]
     for b in scenario.batteries:
         c, d, soc = col(f"{b.name}_charge_kw"), col(f"{b.name}_discharge_kw"), col(f"{b.name}_soc_kwh")
         net += d - c
@@ -205,6 +206,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         report((expected < lo - TOL_KWH) | (expected > hi + TOL_KWH), f"{b.name} SoC outside [{lo}, {hi}]", expected)
         throughput[b.name] = float((c.sum() + d.sum()) * h)
         trajectories[b.name] = [(0, np.concatenate([[b.soc_kwh], soc]))]
+        open_depths[b.name] = [float(b.cycle_depth_kwh)]
     vehicle_shortfall_cost = 0.0
     vehicle_end_gain: dict[str, float] = {}
     traced: dict[str, list[tuple[int, int, int, np.ndarray, np.ndarray]]] = {}  # sessions, for goals and taper
@@ -249,6 +251,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                            f"(min {traj.min():.4f}, max {traj.max():.4f})")
             reported_soc = soc[first:last]
             trajectories.setdefault(v.name, []).append((first, np.concatenate([[s.arrive_soc_kwh], traj])))
+            open_depths.setdefault(v.name, []).append(float(s.cycle_depth_kwh))
             traced.setdefault(v.name, []).append((j, first, last, trajectories[v.name][-1][1], owned[j]))
             if np.any((np.abs(reported_soc - traj) > TOL_KWH) & ~later[j][first:last]):
                 bad.append(f"{v.name} session {j}: reported SoC does not follow the dynamics")
@@ -297,7 +300,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
 
                 recomputed[f"degradation_cost_{spec.name}"] = wear_cost_from_schedule(
                     spec, col(f"{spec.name}_charge_kw"), col(f"{spec.name}_discharge_kw"), h,
-                    trajectories.get(spec.name, []),
+                    trajectories.get(spec.name, []), open_depths.get(spec.name, []),
                 )
                 if model_name == "cycle_depth":  # least cost of the schedule; a gap-optimal plan may pay more
                     least_cost_keys.add(f"degradation_cost_{spec.name}")

@@ -51,6 +51,9 @@ class StoragePort:
     soc_kwh: dict[tuple[int, int], Any]
     capacity_kwh: float
     spec: Any
+    start_depth_kwh: dict[int, float] = field(default_factory=dict)
+    """Open cycle depth at the first boundary of each SoC trajectory [kWh] (absent: 0), for the cycle-depth
+    wear (:func:`planner.domain.wear_costs.segment_room_kwh`)."""
     ends: list[tuple[Any, float]] = field(default_factory=list)
     """``(end SoC variable, reference [kWh])`` pairs valued by the terminal value
     (:mod:`planner.model.components.end_value`): the battery's last SoC against its start, each vehicle session's

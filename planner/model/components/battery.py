@@ -108,6 +108,7 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
         ends=[(b.soc_kwh[n], float(soc0))],
+        start_depth_kwh={0: float(spec.cycle_depth_kwh)},
     )
     return contribution
 

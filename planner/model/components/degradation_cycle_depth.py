@@ -24,7 +24,11 @@ level ``i = 2..J`` and boundary ``k`` / step ``t`` of that trajectory::
 This is the segment model of Xu et al. without per-segment charge and discharge flows (the charge side
 costs nothing, so only the falls of the deep levels need pricing), which keeps the linear programme small.
 It is linear and convex (no binaries) and replaces the throughput cost. The first boundary of each
-trajectory is free to place its energy (the optimum keeps it in the shallow segments).
+trajectory is free to place its energy (the optimum keeps it in the shallow segments) within the room its
+open cycle leaves: with an open depth ``D`` (``cycle_depth_kwh`` of the battery or the session: what the pack
+gave since it was last charged, e.g. the drive before plugging in), ``segment_kwh[s, j, first] <= w -
+clip(D - j w, 0, w)``, so a discharge deepens that cycle and pays the deeper segments' cost
+(:func:`planner.domain.wear_costs.segment_room_kwh`).
 
 Parameter sources: the cycle-life curve and replacement cost of each catalogue entry (``models/*.toml``,
 ``[source]`` table; ``docs/degradation.md``); the exponent 2.03 of the catalogue curves is the LMO stress
@@ -38,6 +42,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.domain.wear import resolve_wear_model, soc_groups
+from planner.domain.wear_costs import segment_room_kwh
 from planner.model.components.base import Contribution, StoragePort, add_wear_block
 
 
@@ -59,6 +64,13 @@ def add_cycle_depth_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> C
     drop_idx = [(s, i, t) for s, ks in groups.items() for i in deep for t in ks[:-1]]
     b.segment_kwh = pyo.Var(seg_idx, domain=pyo.NonNegativeReals, bounds=(0.0, w))
     b.deep_drop_kwh = pyo.Var(drop_idx, domain=pyo.NonNegativeReals)
+    for s, ks in groups.items():  # the open cycle's depth empties the shallow segments at the start
+        depth = float(port.start_depth_kwh.get(s, 0.0))
+        first = port.soc_kwh[s, ks[0]]
+        if depth > 0.0 and getattr(first, "fixed", False):
+            depth = min(depth, max(0.0, w * len(costs) - float(first.value)))
+            for j, room in enumerate(segment_room_kwh(len(costs), w, depth)):
+                b.segment_kwh[s, j, ks[0]].setub(float(room))
     b.segments_hold_soc = pyo.Constraint(
         [(s, k) for s, ks in groups.items() for k in ks],
         rule=lambda b, s, k: sum(b.segment_kwh[s, j, k] for j in segments) == port.soc_kwh[s, k],

@@ -54,7 +54,8 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     b = pyo.Block()
     bname = asset_block_name("vehicle", spec.name)
     m.add_component(bname, b)
-    windows = [w for _, w in kept_windows(scenario.grid, spec.sessions)]  # planner.domain.sessions
+    kept = kept_windows(scenario.grid, spec.sessions)  # planner.domain.sessions
+    windows = [w for _, w in kept]
     b.windows = windows  # plain attribute for results and verification
     power_idx = [(s, t) for s, w in enumerate(windows) for t in w.steps]
     soc_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary + 1)]
@@ -161,6 +162,7 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
         ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
+        start_depth_kwh={s: float(spec.sessions[j].cycle_depth_kwh) for s, (j, _) in enumerate(kept)},
     )
     return contribution
 
