@@ -49,8 +49,9 @@ from planner.domain.wear_params import (
 from planner.errors import Issue
 
 #: Wear models a storage asset may select with ``[battery.degradation] model = ...``. ``calendar`` adds the
-#: holding cost to the throughput cost (calendar and cycle ageing add up).
-MODELS = ("throughput", "cycle_depth", "calendar")
+#: holding cost to the throughput cost, ``cycle_depth_calendar`` to the cycle-depth cost (calendar and cycle
+#: ageing add up).
+MODELS = ("throughput", "cycle_depth", "calendar", "cycle_depth_calendar")
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,12 @@ class WearModel:
     @property
     def uses_cycle_depth(self) -> bool:
         """Whether the cycle-depth segments replace the throughput cost."""
-        return self.model == "cycle_depth"
+        return self.model in ("cycle_depth", "cycle_depth_calendar")
 
     @property
     def uses_calendar(self) -> bool:
         """Whether a holding cost above the threshold applies."""
-        return self.model == "calendar"
+        return self.model in ("calendar", "cycle_depth_calendar")
 
 
 def wear_model_issues(
@@ -117,7 +118,7 @@ def wear_model_issues(
     if issues:
         return issues
     usable = float(params.get("usable_capacity_kwh", capacity_kwh))
-    if model == "cycle_depth":
+    if model in ("cycle_depth", "cycle_depth_calendar"):
         for key in ("replacement_cost", "cycle_life_depth_fraction"):
             if key not in params:
                 issues.append(Issue(f"{prefix}.{key}", "missing", f"a value (needed by model = {model!r})"))
@@ -129,11 +130,11 @@ def wear_model_issues(
                     f">= the highest SoC the asset can reach ({soc_upper_kwh} kWh)",
                 )
             )
-    if model == "calendar" and "cost_per_kwh_hour" not in params:
+    if model in ("calendar", "cycle_depth_calendar") and "cost_per_kwh_hour" not in params:
         for key in ("replacement_cost", "calendar_fade_per_year_fraction"):
             if key not in params:
                 issues.append(
-                    Issue(f"{prefix}.{key}", "missing", "a value, or cost_per_kwh_hour (needed by model = 'calendar')")
+                    Issue(f"{prefix}.{key}", "missing", f"a value, or cost_per_kwh_hour (needed by model = {model!r})")
                 )
     return issues
 
@@ -158,7 +159,7 @@ def resolve_wear_model(
     usable = float(table.get("usable_capacity_kwh", capacity_kwh))
     segment_costs = np.zeros(0)
     segment_kwh = 0.0
-    if model == "cycle_depth":
+    if model in ("cycle_depth", "cycle_depth_calendar"):
         segments = int(table.get("segments", DEFAULT_SEGMENTS))
         segment_costs = segment_costs_per_kwh(
             float(table["replacement_cost"]),
@@ -171,7 +172,7 @@ def resolve_wear_model(
         segment_kwh = usable / segments
     cal_cost = 0.0
     threshold = float(table.get("calendar_soc_threshold_fraction", 0.8))
-    if model == "calendar":
+    if model in ("calendar", "cycle_depth_calendar"):
         if "cost_per_kwh_hour" in table:
             cal_cost = float(table["cost_per_kwh_hour"])
         else:
@@ -184,7 +185,7 @@ def resolve_wear_model(
             )
     return WearModel(
         model=model,
-        throughput_cost_per_kwh=0.0 if model == "cycle_depth" else float(throughput_cost_per_kwh),
+        throughput_cost_per_kwh=0.0 if model in ("cycle_depth", "cycle_depth_calendar") else float(throughput_cost_per_kwh),
         segment_costs_per_kwh=segment_costs,
         segment_kwh=segment_kwh,
         calendar_cost_per_kwh_hour=cal_cost,

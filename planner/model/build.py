@@ -40,6 +40,7 @@ WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
     "throughput": add_throughput_wear,
     "cycle_depth": add_cycle_depth_wear,
     "calendar": add_calendar_wear,
+    "cycle_depth_calendar": add_cycle_depth_wear,  # adds the calendar holding cost to the segments
 }
 """Wear (degradation) cost models by name; each reads a storage port and returns cost terms."""
 

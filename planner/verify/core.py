@@ -302,7 +302,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                     spec, col(f"{spec.name}_charge_kw"), col(f"{spec.name}_discharge_kw"), h,
                     trajectories.get(spec.name, []), open_depths.get(spec.name, []),
                 )
-                if model_name == "cycle_depth":  # least cost of the schedule; a gap-optimal plan may pay more
+                if model_name in ("cycle_depth", "cycle_depth_calendar"):  # least cost of the schedule; a gap-optimal plan may pay more
                     least_cost_keys.add(f"degradation_cost_{spec.name}")
         battery_short_cost = sum(
             scenario.shortfall_penalty_per_kwh * max(0.0, b.end_soc_min_kwh - float(col(f"{b.name}_soc_kwh")[-1]))

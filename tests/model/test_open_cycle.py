@@ -95,3 +95,24 @@ def test_cycle_depth_field_is_checked():
         _car_case(-1.0)
     with pytest.raises(ScenarioError, match=r"battery\[0\]\.cycle_depth_kwh"):
         _battery_case(11.0)
+
+
+def test_cycle_depth_and_calendar_add_up():
+    """``model = "cycle_depth_calendar"``: the segments plus a holding cost of 0.02 per kWh h above 8 kWh.
+
+    Full 10 kWh battery that must end full, load [10, 0] kW, prices [0.40, 0.30]: as with cycle-depth wear
+    alone it serves 5 kWh from the shallow segment (0.25 of wear, energy 3.5). Holding: the SoC on the
+    boundaries is [10, 5, 10], 2 kWh above the threshold at both ends and none between:
+    0.02 x ((2 + 0) / 2 + (0 + 2) / 2) = 0.04. Total 3.79, recomputed by ``verify``.
+    """
+    both = {**TWO_SEGMENTS, "model": "cycle_depth_calendar", "cost_per_kwh_hour": 0.02,
+            "calendar_soc_threshold_fraction": 0.8}
+    sc = make_scenario(
+        import_price=[0.40, 0.30], load=[10.0, 0.0], export_limit_kw=0.0,
+        batteries=[battery(soc_kwh=10.0, end_soc_min_kwh=10.0, charge_max_kw=10.0, discharge_max_kw=10.0,
+                           degradation=both)],
+    )
+    p = solve(sc)
+    assert np.allclose(p.schedule["bat_discharge_kw"], [5, 0], atol=KW_TOL)
+    assert close(p.costs["degradation_cost_bat"], 0.25 + 0.04)
+    assert close(p.costs["total"], 3.5 + 0.29)

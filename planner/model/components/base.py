@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import pyomo.environ as pyo
 
 from planner.domain.names import wear_block_name
+from planner.domain.wear import soc_groups
 
 
 @dataclass
@@ -138,3 +140,22 @@ def add_wear_block(m: Any, port: StoragePort) -> tuple[Any, Contribution]:
     m.add_component(name, block)
     return block, Contribution(name, asset=port.name)
 
+
+def holding_cost(b: pyo.Block, port: StoragePort, wear: Any, h: float) -> Any:
+    """Add ``above_threshold_kwh`` to block ``b`` and return the holding cost expression [currency]
+    (``0.0`` when the rate is zero): ``c_cal * h * sum_t (e[t] + e[t+1]) / 2`` over each trajectory."""
+    groups = soc_groups(list(port.soc_kwh))
+    idx = [(s, k) for s, ks in groups.items() for k in ks]
+    theta = wear.calendar_threshold_kwh
+    b.above_threshold_kwh = pyo.Var(idx, domain=pyo.NonNegativeReals)
+    b.above_threshold_min = pyo.Constraint(
+        idx, rule=lambda b, s, k: b.above_threshold_kwh[s, k] >= port.soc_kwh[s, k] - theta
+    )
+    if wear.calendar_cost_per_kwh_hour <= 0:
+        return 0.0
+    weight = wear.calendar_cost_per_kwh_hour * h / 2.0
+    return sum(
+        weight * (b.above_threshold_kwh[s, k] + b.above_threshold_kwh[s, k + 1])
+        for s, ks in groups.items()
+        for k in ks[:-1]
+    )

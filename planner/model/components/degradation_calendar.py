@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.domain.wear import resolve_wear_model, soc_groups
-from planner.model.components.base import Contribution, StoragePort, add_wear_block
+from planner.domain.wear import resolve_wear_model
+from planner.model.components.base import Contribution, StoragePort, add_wear_block, holding_cost
 
 
 def add_calendar_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contribution:
@@ -38,21 +38,7 @@ def add_calendar_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Cont
     )
     b, contribution = add_wear_block(m, port)
     h = scenario.step_hours
-    groups = soc_groups(list(port.soc_kwh))
-    idx = [(s, k) for s, ks in groups.items() for k in ks]
-    theta = wear.calendar_threshold_kwh
-    b.above_threshold_kwh = pyo.Var(idx, domain=pyo.NonNegativeReals)
-    b.above_threshold_min = pyo.Constraint(
-        idx, rule=lambda b, s, k: b.above_threshold_kwh[s, k] >= port.soc_kwh[s, k] - theta
-    )
-    cost = 0.0
-    if wear.calendar_cost_per_kwh_hour > 0:
-        weight = wear.calendar_cost_per_kwh_hour * h / 2.0
-        cost = sum(
-            weight * (b.above_threshold_kwh[s, k] + b.above_threshold_kwh[s, k + 1])
-            for s, ks in groups.items()
-            for k in ks[:-1]
-        )
+    cost = holding_cost(b, port, wear, h)
     rate = wear.throughput_cost_per_kwh
     if rate > 0:
         cost = cost + rate * h * (sum(port.charge_kw.values()) + sum(port.discharge_kw.values()))

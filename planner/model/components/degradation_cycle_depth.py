@@ -34,6 +34,9 @@ Parameter sources: the cycle-life curve and replacement cost of each catalogue e
 ``[source]`` table; ``docs/degradation.md``); the exponent 2.03 of the catalogue curves is the LMO stress
 function of Xu et al.
 
+With ``model = "cycle_depth_calendar"`` the calendar holding cost of
+:mod:`planner.model.components.degradation_calendar` is added to it (calendar and cycle ageing add up).
+
 Units: energies kWh, powers kW (AC side, mean over the step), ``h`` step length in hours, costs in currency.
 """
 
@@ -43,7 +46,7 @@ import pyomo.environ as pyo
 
 from planner.domain.wear import resolve_wear_model, soc_groups
 from planner.domain.wear_costs import segment_room_kwh
-from planner.model.components.base import Contribution, StoragePort, add_wear_block
+from planner.model.components.base import Contribution, StoragePort, add_wear_block, holding_cost
 
 
 def add_cycle_depth_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contribution:
@@ -88,6 +91,10 @@ def add_cycle_depth_wear(m: pyo.ConcreteModel, scenario, port: StoragePort) -> C
     terms.extend(
         (increments[i] * eta_d) * b.deep_drop_kwh[s, i, t] for s, i, t in drop_idx if increments[i] != 0.0
     )
+    if wear.uses_calendar:  # cycle_depth_calendar: the holding cost above the threshold adds to it
+        holding = holding_cost(b, port, wear, h)
+        if not isinstance(holding, float):
+            terms.append(holding)
     if terms:
         contribution.costs["degradation_cost"] = sum(terms)
     b.wear = wear  # plain attribute: the resolved rates, for reporting
