@@ -15,8 +15,10 @@ Real data (all under data/series/, provenance in each folder's README):
   target 80 % of usable capacity; a 10 kWh / 5 kW home battery with the xStorage wear curve scaled to
   10 kWh; grid limits 15 kW import, 7.4 kW export.
 
-Reported wear is always the cycle-depth model of both packs (Xu et al. 2018), whatever the strategy prices
-in its objective, so strategies are compared on the same wear.
+Reported wear is the same for every strategy, whatever it priced in its objective: cycle ageing by the
+cycle-depth model of both packs (Xu et al. 2018) on each pack's continuous SoC trajectory over the year,
+driving included, plus calendar ageing (``planner.jobs.simulate.wear_account``). Both packs plan with that
+model (``cycle_depth_calendar``, with the open cycle depth carried between plans).
 
 Usage::
 
@@ -77,11 +79,11 @@ def template():
             "name": "home_battery", "model": "nissan-xstorage-6", "capacity_kwh": 10.0, "soc_kwh": 5.0,
             "soc_min_kwh": 1.0, "soc_max_kwh": 10.0, "charge_max_kw": 5.0, "discharge_max_kw": 5.0,
             "eta_charge": 0.95, "eta_discharge": 0.95,
-            "degradation": {"model": "cycle_depth", "replacement_cost": 4200.0, "usable_capacity_kwh": 10.0},
+            "degradation": {"model": "cycle_depth_calendar", "replacement_cost": 4200.0, "usable_capacity_kwh": 10.0},
         }],
         "vehicle": [{
             "name": "leaf", "model": "nissan-leaf-62", "soc_min_kwh": 5.9, "soc_max_kwh": 59.0,
-            "degradation": {"model": "cycle_depth"},
+            "degradation": {"model": "cycle_depth_calendar"},
         }],
     }
     return scenario_from_dict(raw, ROOT)

@@ -86,7 +86,13 @@ def open_depth_kwh(soc_kwh: np.ndarray, usable_kwh: float, start_depth_kwh: floa
     return float(depth)
 
 
-def cycle_depth_cost(
+def cycle_depth_cost(*args: object, **kwargs: object) -> float:
+    """Least cycle-depth cost of a schedule under the segment model [currency]: the sum of
+    :func:`cycle_depth_costs` (same arguments)."""
+    return float(np.sum(cycle_depth_costs(*args, **kwargs)))
+
+
+def cycle_depth_costs(
     charge_kw: np.ndarray,
     discharge_kw: np.ndarray,
     hours: np.ndarray,
@@ -98,8 +104,8 @@ def cycle_depth_cost(
     reset: np.ndarray | None = None,
     tol_kwh: float = 1e-9,
     start_depth_kwh: float = 0.0,
-) -> float:
-    """Least cycle-depth cost of a schedule under the segment model [currency].
+) -> np.ndarray:
+    """Least cycle-depth cost of each step of a schedule under the segment model [currency per step].
 
     Energy is always charged into the shallowest segment with room and discharged from the shallowest
     segment holding energy (the allocation a linear programme with non-decreasing ``segment_costs`` finds).
@@ -128,14 +134,14 @@ def cycle_depth_cost(
     costs = np.asarray(segment_costs, dtype=float)
     resets = np.zeros(len(soc_kwh), dtype=bool) if reset is None else np.asarray(reset, dtype=bool)
     fill = segment_fill(float(soc_kwh[0]), len(costs), segment_kwh, start_depth_kwh)
-    total = 0.0
+    out = np.zeros(len(hours))
     for t, h in enumerate(hours):
         if t > 0 and resets[t]:
             fill = segment_fill(float(soc_kwh[t]), len(costs), segment_kwh)
         dc_in = eta_charge * float(charge_kw[t]) * h
         dc_out = float(discharge_kw[t]) * h / eta_discharge
         matched = min(dc_in, dc_out)
-        total += costs[0] * matched * eta_discharge
+        total = costs[0] * matched * eta_discharge
         net = dc_in - dc_out
         if net > tol_kwh:
             for j in range(len(costs)):
@@ -154,7 +160,8 @@ def cycle_depth_cost(
                 need -= take
                 if need <= tol_kwh:
                     break
-    return float(total)
+        out[t] = total
+    return out
 
 
 def wear_cost_from_schedule(

@@ -70,8 +70,8 @@ class ComparisonResult:
                 "standing_charge": t.get("standing_charge", 0.0),
                 "demand_charge": t.get("demand_charge", 0.0),
             }
-            for key in sorted(k for k in t if k.startswith("degradation_cost_")):
-                row["wear_" + key.removeprefix("degradation_cost_")] = t[key]
+            for key in sorted(k for k in t if k.startswith(("wear_cycle_", "wear_calendar_"))):
+                row[key] = t[key]  # the continuous-trajectory wear (planner.jobs.simulate.wear_account)
             row["end_energy_value"] = t.get("end_energy_value", 0.0)
             row["net_cost"] = t["net_cost"]
             drive = t.get("drive_kwh", 0.0)
@@ -84,6 +84,8 @@ class ComparisonResult:
             for key in sorted(k for k in t if k.endswith("_discharge_kwh")):
                 row[key] = t[key]
             row["export_above_import_hours"] = getattr(r, "export_above_import_hours", np.nan)
+            for key in sorted(k for k in t if k.startswith("wear_rainflow_")):  # cross-check, not charged
+                row["check_rainflow_" + key.removeprefix("wear_rainflow_")] = t[key]
             rows.append(row)
         table = pd.DataFrame(rows)
         if reference is None or reference not in results:
@@ -245,8 +247,10 @@ def write_report(
         "",
         f"Money in {cur}. net_cost = import_cost - export_revenue + standing_charge + demand_charge + wear "
         f"(penalties excluded); saving_vs_reference is against {comparison.table.attrs.get('reference')}. "
-        "Wear is the truth scenario's wear model for every strategy. unmet_departure_kwh is the energy "
-        "short of departure targets.",
+        "Wear is the same for every strategy: cycle ageing (wear_cycle_*) by the segment model on each pack's "
+        "continuous SoC trajectory over the period, driving included, plus calendar ageing (wear_calendar_*); "
+        "check_rainflow_* is the rainflow count of the same trajectories (not charged). planned_wear is the model "
+        "each strategy planned with. unmet_departure_kwh is the energy short of departure targets.",
         "",
     ]
     if command:

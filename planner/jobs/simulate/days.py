@@ -48,13 +48,15 @@ def decide_and_execute(
     site: Site, prices: SitePrices, strategy: Strategy, forecast: Forecast,
     sessions: Mapping[str, Sequence[TripSession]], bat_soc: Mapping[str, float], veh_soc: Mapping[str, float],
     t0: pd.Timestamp, t1: pd.Timestamp, *, plan_to_end: bool, horizon_steps: int, end_rates: Mapping[str, float],
-    whole_day: bool,
+    whole_day: bool, depths: Mapping[str, float] | None = None,
 ) -> Part:
     """Plan at ``t0`` from the true state with what is known then, and execute until ``t1``.
 
     With ``plan_to_end`` (the period's last interval) the plan ends at ``t1`` and values stored energy at the
     accounting's ``end_rates``; otherwise it looks ``horizon_steps`` ahead with the default terminal value.
+    ``depths``: each asset's true open cycle depth now [kWh] (the cycle-depth wear's state, 0 when absent).
     """
+    depth = dict(depths or {})
     template = site.template
     tz = template.grid.timezone
     step_min = site.step_minutes
@@ -64,12 +66,14 @@ def decide_and_execute(
     plan_grid = TimeGrid(t0, step_min, n_plan, tz)
     load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
     plan_vehicles = [
-        replace(v, sessions=plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast),
+        replace(v, sessions=plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast,
+                                          depth.get(v.name, 0.0)),
                 end_value_per_kwh=end_rates[v.name] if plan_to_end else v.end_value_per_kwh)
         for v in template.vehicles
     ]
     plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
         replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]),
+                cycle_depth_kwh=min(depth.get(b.name, 0.0), max(0.0, b.capacity_kwh - bat_soc[b.name])),
                 end_value_per_kwh=end_rates[b.name] if plan_to_end else b.end_value_per_kwh)
         for b in template.batteries
     )
@@ -172,10 +176,14 @@ def plan_sessions(
     t_end: pd.Timestamp,
     soc_now: float,
     forecast: Forecast,
+    depth_now_kwh: float = 0.0,
 ) -> tuple[SessionSpec, ...]:
     """Sessions the controller plans for: the ongoing one from now with the true SoC; later ones with the
-    forecast arrival SoC (previous target minus the expected driving energy)."""
-    rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed arrival SoC), fixed SoC]
+    forecast arrival SoC (previous target minus the expected driving energy).
+
+    Each carries its open cycle depth on arrival (``cycle_depth_kwh``): the ongoing one (or the next
+    arrival of a car away now) the true ``depth_now_kwh``, and the fall since the expected departure."""
+    rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed SoC), fixed SoC, ongoing]
     past: list[float] = [s.drive_kwh for s in sessions if s.arrive < t0 and s.drive_kwh is not None]
     for s in sessions:
         if s.depart <= t0:
@@ -184,15 +192,15 @@ def plan_sessions(
             break
         target = min(s.depart_soc_min_kwh, v.soc_max_kwh)
         if s.arrive < t0:
-            rows.append([t0, s.depart, target, None, soc_now])
+            rows.append([t0, s.depart, target, None, soc_now, True])
         elif s.drive_kwh is None:
-            rows.append([s.arrive, s.depart, target, None, float(s.arrive_soc_kwh)])
+            rows.append([s.arrive, s.depart, target, None, float(s.arrive_soc_kwh), False])
         else:
-            rows.append([s.arrive, s.depart, target, forecast.drive_kwh(past, s.drive_kwh), None])
+            rows.append([s.arrive, s.depart, target, forecast.drive_kwh(past, s.drive_kwh), None, False])
     # a session whose target cannot be reached from the arrival the previous target implies raises that
     # target (what a controller told "47 kWh at 16:23" does at the earlier plug-in)
     for j in range(len(rows) - 2, -1, -1):
-        arrive, depart, target, drive, _ = rows[j + 1]
+        arrive, depart, target, drive, _, _ = rows[j + 1]
         if drive is None or depart > t_end:
             continue
         hours = (depart - arrive).total_seconds() / 3600.0
@@ -201,9 +209,14 @@ def plan_sessions(
         rows[j][2] = max(rows[j][2], needed)
     out: list[SessionSpec] = []
     expected_departure = soc_now
-    for arrive, depart, target, drive, fixed in rows:
+    depth = max(0.0, float(depth_now_kwh))  # open depth at the last point: now, or the expected departure
+    for arrive, depart, target, drive, fixed, ongoing in rows:
         arrive_soc = fixed if drive is None else expected_departure - drive
         arrive_soc = min(max(arrive_soc, v.soc_min_kwh), v.soc_max_kwh)
-        out.append(SessionSpec(arrive, depart, arrive_soc, target))
+        if not ongoing:
+            depth += max(0.0, expected_departure - arrive_soc)
+        depth = min(depth, max(0.0, v.capacity_kwh - arrive_soc))
+        out.append(SessionSpec(arrive, depart, arrive_soc, target, cycle_depth_kwh=depth))
         expected_departure = max(target, arrive_soc)
+        depth = max(0.0, depth - (expected_departure - arrive_soc))
     return tuple(out)

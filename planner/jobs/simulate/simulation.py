@@ -56,6 +56,7 @@ from planner.jobs.simulate.site import (
     wall_time,
 )
 from planner.jobs.simulate.strategies import get_strategy
+from planner.jobs.simulate.wear_account import carried_depths, part_arrivals, period_wear
 from planner.results.plan import Plan
 from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
@@ -236,6 +237,8 @@ def simulate(
                  for spec in list(template.batteries) + list(template.vehicles)}
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
+    depths: dict[str, float] = {}  # open cycle depth of every asset [kWh], the cycle-depth wear's state
+    arrivals: dict[str, list[tuple[pd.Timestamp, float]]] = {v.name: [] for v in template.vehicles}
     plans: list[tuple[Scenario, Plan]] = []
     for k in range(days):
         t0, t1 = times[k], times[k + 1]
@@ -250,9 +253,12 @@ def simulate(
             part = decide_and_execute(
                 site, prices, strategy, forecast, sessions, bat_soc, veh_soc, a, b,
                 plan_to_end=last_day and b == t1, horizon_steps=horizon_steps, end_rates=end_rates,
-                whole_day=len(cuts) == 2)
+                whole_day=len(cuts) == 2, depths=depths)
             parts.append(part)
             decide_seconds += part.decision.solve_seconds
+            depths = carried_depths(template, part.plan.schedule, {**bat_soc, **veh_soc}, part.pieces, depths, step)
+            for v in template.vehicles:
+                arrivals[v.name] += part_arrivals(part.pieces, v.name)
             bat_soc, veh_soc = dict(part.battery_end), dict(part.vehicle_end)
         decision = parts[0].decision
         bat_end, veh_end = bat_soc, veh_soc
@@ -301,6 +307,11 @@ def simulate(
         bat_soc, veh_soc = dict(bat_end), dict(veh_end)
         if progress is not None:
             progress(k + 1)
+    utc_schedule = pd.concat(frames)
+    wear, wear_checks = period_wear(template, utc_schedule, start_state, arrivals, times[:-1], step)
+    for r, (_, w) in zip(rows, wear.iterrows(), strict=True):  # the continuous-trajectory wear is charged
+        r.update(w.to_dict())
+        r["net_cost"] += r["wear_cost"] - r["degradation_cost"]
     table = pd.DataFrame(rows).set_index("date")
     numeric = table.select_dtypes(include=[np.number]).drop(columns=["steps"], errors="ignore")
     skip = [c for c in numeric.columns if c.endswith("_soc_kwh") or c in ("peak_import_kw",)]
@@ -308,8 +319,9 @@ def simulate(
     totals["peak_import_kw"] = float(table["peak_import_kw"].max())
     end_state = {**bat_soc, **veh_soc}
     totals.update(end_energy_terms(template, start_state, end_state, end_rates))
+    totals.update(wear_checks)
     totals["net_cost"] = totals["net_cost"] + totals["end_energy_value"]
-    schedule = pd.concat(frames)
+    schedule = utc_schedule
     schedule.index = schedule.index.tz_convert(tz)
     return SimulationResult(
         days=table, schedule=schedule, totals=totals, strategy=getattr(strategy, "name", str(strategy)),
