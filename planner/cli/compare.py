@@ -24,7 +24,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:
         result = compare_tariffs(
             site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
-            replan_every_minutes=args.replan_every_minutes, km_per_kwh=args.km_per_kwh, out=args.out,
+            replan_every_minutes=args.replan_every_minutes, switching_penalty_per_kw=args.switching_penalty_per_kw,
+            km_per_kwh=args.km_per_kwh, out=args.out,
             progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
         )
     echo(result.markdown())
@@ -48,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "perfect: the true future")
     p.add_argument("--replan-every-minutes", type=int, default=None,
                    help="re-plan from the true state every N minutes (default: once a day at 00:00)")
+    p.add_argument("--switching-penalty-per-kw", type=float, default=0.0,
+                   help="plan with this penalty per kW of change in each battery's and car's power between "
+                        "steps, for steadier plans (not counted in the costs; default 0)")
     p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
     p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
     add_plan_options(p, "day plan")

@@ -101,6 +101,7 @@ def read_battery(r: ScenarioReader, table: Mapping[str, Any], i: int) -> Battery
         table.get("model"), _end_value(r, table, where), *_refinements(r, table, where, cap),
         read_reserves(r, table, where),
         r.number(table, "cycle_depth_kwh", where, 0.0, minimum=0.0, maximum=cap, unit=" [kWh]"),
+        *_ramp(r, table, where),
     )
 
 
@@ -177,6 +178,7 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: Time
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
         _end_value(r, table, where), curve, *_refinements(r, table, where, cap),
     )
+    spec = replace(spec, **dict(zip(("ramp_penalty_per_kw", "ramp_from_kw"), _ramp(r, table, where), strict=True)))
     return replace(spec, session_source=source) if source is not None else spec
 
 
@@ -189,6 +191,15 @@ def _refinements(r: ScenarioReader, table: Mapping[str, Any], where: str, capaci
         read_taper(r, table, where),
         read_high_soc(r, table, where, capacity_kwh),
     )
+
+
+def _ramp(r: ScenarioReader, table: Mapping[str, Any], where: str) -> tuple[float, float | None]:
+    """``ramp_penalty_per_kw`` (>= 0, default 0) and ``ramp_from_kw`` (None when absent) of an asset table."""
+    rate = r.number(table, "ramp_penalty_per_kw", where, 0.0, minimum=0.0, unit=" [currency/kW]")
+    start = None
+    if "ramp_from_kw" in table:
+        start = r.number(table, "ramp_from_kw", where, unit=" [kW, + = charging]")
+    return rate, start
 
 
 def _end_value(r: ScenarioReader, table: Mapping[str, Any], where: str) -> float | None:

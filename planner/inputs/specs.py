@@ -108,6 +108,12 @@ class BatterySpec:
     """Open cycle depth at the start [kWh]: energy discharged since the battery was last charged, so that
     the cycle-depth wear prices further discharge as deepening that cycle
     (:func:`planner.domain.wear_costs.segment_room_kwh`); 0: a fresh cycle."""
+    ramp_penalty_per_kw: float = 0.0
+    """Penalty per kW of change in the asset's net power (charge - discharge) between consecutive steps
+    [currency/kW]; not money paid, a preference for steady plans (:mod:`planner.domain.ramp`); 0: none."""
+    ramp_from_kw: float | None = None
+    """Net power in the step before the horizon [kW, + = charging]: the first step's change from it is
+    penalised too (a re-plan that keeps what the controller is doing); None: the first step is free."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,12 @@ class VehicleSpec:
     session_source: SessionSource | None = None
     """The vehicle's ``sessions_csv`` and ``[[vehicle.weekly]]`` sessions over any period
     (:mod:`planner.inputs.session_source`); those in the horizon are already in ``sessions``."""
+    ramp_penalty_per_kw: float = 0.0
+    """Penalty per kW of change in the asset's net power (charge - discharge) between consecutive steps
+    [currency/kW]; not money paid, a preference for steady plans (:mod:`planner.domain.ramp`); 0: none."""
+    ramp_from_kw: float | None = None
+    """Net power in the step before the horizon [kW, + = charging]: the first step's change from it is
+    penalised too (a re-plan that keeps what the controller is doing); None: the first step is free."""
 
 
 @dataclass(frozen=True)
@@ -347,6 +359,8 @@ BATTERY_KEYS = {
     "high_soc",
     "reserve",
     "cycle_depth_kwh",
+    "ramp_penalty_per_kw",
+    "ramp_from_kw",
 }
 VEHICLE_KEYS = {
     "name",
@@ -373,6 +387,8 @@ VEHICLE_KEYS = {
     "discharge_to",
     "charge_taper",
     "high_soc",
+    "ramp_penalty_per_kw",
+    "ramp_from_kw",
 }
 SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger", "goal", "cycle_depth_kwh"}
 CHARGER_KEYS = {"name", "model", "charge_max_kw", "charge_min_kw", "discharge_max_kw", "bidirectional", "phase"}

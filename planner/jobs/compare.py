@@ -146,6 +146,7 @@ def compare_tariffs(
     decision_time: str = "00:00",
     horizon_hours: float = 36.0,
     replan_every_minutes: int | None = None,
+    switching_penalty_per_kw: float = 0.0,
     km_per_kwh: float | None = None,
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
@@ -161,7 +162,7 @@ def compare_tariffs(
         Tariff names (:data:`TARIFF_ALIASES`, scheme names, ``import+export`` pairs or scheme files).
     strategies : sequence of str
         Strategy names (:data:`planner.jobs.simulate.strategies.STRATEGIES`).
-    start, days, forecast, decision_time, horizon_hours, replan_every_minutes, plan_options
+    start, days, forecast, decision_time, horizon_hours, replan_every_minutes, switching_penalty_per_kw, plan_options
         Passed to :func:`planner.jobs.simulate.simulation.simulate` (``plan_options``: time limit, gap,
         dispatch and threads of every plan an optimising strategy makes).
     km_per_kwh : float or None
@@ -193,7 +194,8 @@ def compare_tariffs(
             results[(tariff, strategy)] = simulate(
                 site, prices, strategy, start=start, days=days, forecast=forecast,
                 decision_time=decision_time, horizon_hours=horizon_hours,
-                replan_every_minutes=replan_every_minutes, progress=tick, plan_options=plan_options,
+                replan_every_minutes=replan_every_minutes, switching_penalty_per_kw=switching_penalty_per_kw,
+                progress=tick, plan_options=plan_options,
             )
             results[(tariff, strategy)].tariff = tariff
             results[(tariff, strategy)].export_above_import_hours = above_h

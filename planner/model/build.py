@@ -32,6 +32,7 @@ from planner.model.components.end_value import add_end_value
 from planner.model.components.flow_rules import add_flow_rules
 from planner.model.components.grid import add_grid
 from planner.model.components.load import add_load
+from planner.model.components.ramp import add_ramp_penalty
 from planner.model.components.solar import add_solar
 from planner.model.components.targets import add_targets
 from planner.model.registry import ASSET_TYPES
@@ -139,7 +140,7 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
                 msg = f"unknown degradation model {model_name!r}; known: {sorted(WEAR_MODELS)}"
                 raise ValueError(msg)
             contributions.append(builder(m, scenario, c.storage))
-            for extra_builder in (add_end_value, add_targets):
+            for extra_builder in (add_end_value, add_targets, add_ramp_penalty):
                 extra_c = extra_builder(m, scenario, c.storage)
                 if extra_c is not None:
                     contributions.append(extra_c)

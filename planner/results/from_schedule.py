@@ -20,6 +20,7 @@ import pandas as pd
 from planner.domain.efficiency import charged_kw
 from planner.domain.end_value import end_value_costs
 from planner.domain.names import wear_block_name
+from planner.domain.ramp import ramp_penalty
 from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.inputs.specs import Scenario
@@ -108,6 +109,11 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
             [v.sessions[j].cycle_depth_kwh for j, _, _ in traced])
         v_penalty = shortfall_penalty_per_kwh(v, penalty)
         terms[(v.name, "shortfall_penalty")] = v_penalty * short_of.get(v.name, 0.0)
+    for spec in list(scenario.batteries) + list(scenario.vehicles):
+        if spec.ramp_penalty_per_kw > 0:
+            terms[(spec.name, "ramp_penalty")] = ramp_penalty(
+                spec, schedule[f"{spec.name}_charge_kw"].to_numpy(dtype=float),
+                schedule[f"{spec.name}_discharge_kw"].to_numpy(dtype=float))
     for asset, value in high_soc_costs(scenario, shortfalls).items():
         terms[(asset, "high_soc_penalty")] = value
     terms[("load", "unserved_load_penalty")] = penalty * float(schedule["unserved_load_kw"].sum() * h)

@@ -28,6 +28,7 @@ COST_ORDER = (
     "degradation_cost",
     "shortfall_penalty",
     "high_soc_penalty",
+    "ramp_penalty",
     "unserved_load_penalty",
     "forced_curtailment_penalty",
     "end_value",

@@ -309,6 +309,16 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             for b in scenario.batteries
         )
         recomputed["shortfall_penalty"] = vehicle_shortfall_cost + battery_short_cost + target_penalty
+        # ramp penalty (deliberate copy of planner.domain.ramp): rate x sum of |change of net power|
+        ramp = 0.0
+        for spec in list(scenario.batteries) + list(scenario.vehicles):
+            if spec.ramp_penalty_per_kw > 0:
+                net_kw = col(f"{spec.name}_charge_kw") - col(f"{spec.name}_discharge_kw")
+                first = abs(net_kw[0] - spec.ramp_from_kw) if spec.ramp_from_kw is not None and n else 0.0
+                ramp += spec.ramp_penalty_per_kw * (first + float(np.abs(np.diff(net_kw)).sum()))
+        if ramp > 0 or "ramp_penalty" in plan.costs:
+            recomputed["ramp_penalty"] = ramp
+            least_cost_keys.add("ramp_penalty")  # |change| is a lower bound the model may exceed within the gap
         if high_soc_penalty > 0 or "high_soc_penalty" in plan.costs:
             recomputed["high_soc_penalty"] = high_soc_penalty
             least_cost_keys.add("high_soc_penalty")  # a gap-optimal plan may count a step it need not

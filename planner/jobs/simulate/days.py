@@ -48,15 +48,20 @@ def decide_and_execute(
     site: Site, prices: SitePrices, strategy: Strategy, forecast: Forecast,
     sessions: Mapping[str, Sequence[TripSession]], bat_soc: Mapping[str, float], veh_soc: Mapping[str, float],
     t0: pd.Timestamp, t1: pd.Timestamp, *, plan_to_end: bool, horizon_steps: int, end_rates: Mapping[str, float],
-    whole_day: bool, depths: Mapping[str, float] | None = None,
+    whole_day: bool, depths: Mapping[str, float] | None = None, switching_penalty_per_kw: float = 0.0,
+    last_net_kw: Mapping[str, float] | None = None,
 ) -> Part:
     """Plan at ``t0`` from the true state with what is known then, and execute until ``t1``.
 
     With ``plan_to_end`` (the period's last interval) the plan ends at ``t1`` and values stored energy at the
     accounting's ``end_rates``; otherwise it looks ``horizon_steps`` ahead with the default terminal value.
     ``depths``: each asset's true open cycle depth now [kWh] (the cycle-depth wear's state, 0 when absent).
+    ``switching_penalty_per_kw`` > 0 plans every storage asset with that ramp penalty
+    (:mod:`planner.domain.ramp`), its first step against ``last_net_kw`` (the net power just executed).
     """
     depth = dict(depths or {})
+    last = dict(last_net_kw or {})
+    ramp = ({"ramp_penalty_per_kw": float(switching_penalty_per_kw)} if switching_penalty_per_kw > 0 else {})
     template = site.template
     tz = template.grid.timezone
     step_min = site.step_minutes
@@ -68,12 +73,14 @@ def decide_and_execute(
     plan_vehicles = [
         replace(v, sessions=plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast,
                                           depth.get(v.name, 0.0)),
+                **ramp, **({"ramp_from_kw": last.get(v.name)} if ramp else {}),
                 end_value_per_kwh=end_rates[v.name] if plan_to_end else v.end_value_per_kwh)
         for v in template.vehicles
     ]
     plan_batteries = tuple(  # no end floor above the reserve: the terminal value prices the end state
         replace(b, soc_kwh=bat_soc[b.name], end_soc_min_kwh=min(b.soc_min_kwh, bat_soc[b.name]),
                 cycle_depth_kwh=min(depth.get(b.name, 0.0), max(0.0, b.capacity_kwh - bat_soc[b.name])),
+                **ramp, **({"ramp_from_kw": last.get(b.name)} if ramp else {}),
                 end_value_per_kwh=end_rates[b.name] if plan_to_end else b.end_value_per_kwh)
         for b in template.batteries
     )

@@ -156,6 +156,7 @@ def simulate(
     decision_time: str = "00:00",
     horizon_hours: float = 36.0,
     replan_every_minutes: int | None = None,
+    switching_penalty_per_kw: float = 0.0,
     keep_plans: bool = False,
     progress: Callable[[int], None] | None = None,
     plan_options: PlanOptions | None = None,
@@ -186,6 +187,10 @@ def simulate(
         Intraday re-planning: plan again from the true state every this many minutes (a multiple of the
         site's step), with the prices and forecasts known then; each plan is committed until the next.
         None (default): one decision per day at ``decision_time``. Costs are still accounted per day.
+    switching_penalty_per_kw : float
+        Plan every storage asset with this ramp penalty [currency per kW of change in net power between
+        steps, the first step against the power just executed] (:mod:`planner.domain.ramp`): steadier plans.
+        A preference, not money: the accounting leaves it out. 0 (default): none.
     keep_plans : bool
         Keep every day's truth scenario and executed plan in the result.
     progress : callable or None
@@ -210,6 +215,10 @@ def simulate(
         forecast = FORECASTS[forecast]()
     if days < 1:
         raise ScenarioError(f"days must be >= 1 (got {days})")
+    if isinstance(switching_penalty_per_kw, bool) or not isinstance(switching_penalty_per_kw, int | float) or not (
+            0 <= switching_penalty_per_kw < math.inf):
+        raise ScenarioError(f"switching_penalty_per_kw: {switching_penalty_per_kw!r} - expected a number >= 0 "
+                            "[currency per kW of change]")
     if replan_every_minutes is not None and (
         isinstance(replan_every_minutes, bool) or not isinstance(replan_every_minutes, int)
         or replan_every_minutes < site.step_minutes or replan_every_minutes % site.step_minutes
@@ -238,6 +247,7 @@ def simulate(
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     depths: dict[str, float] = {}  # open cycle depth of every asset [kWh], the cycle-depth wear's state
+    last_net: dict[str, float] = {}  # net power of every asset in the last executed step [kW, + = charging]
     arrivals: dict[str, list[tuple[pd.Timestamp, float]]] = {v.name: [] for v in template.vehicles}
     plans: list[tuple[Scenario, Plan]] = []
     for k in range(days):
@@ -253,12 +263,16 @@ def simulate(
             part = decide_and_execute(
                 site, prices, strategy, forecast, sessions, bat_soc, veh_soc, a, b,
                 plan_to_end=last_day and b == t1, horizon_steps=horizon_steps, end_rates=end_rates,
-                whole_day=len(cuts) == 2, depths=depths)
+                whole_day=len(cuts) == 2, depths=depths, switching_penalty_per_kw=switching_penalty_per_kw,
+                last_net_kw=last_net)
             parts.append(part)
             decide_seconds += part.decision.solve_seconds
             depths = carried_depths(template, part.plan.schedule, {**bat_soc, **veh_soc}, part.pieces, depths, step)
             for v in template.vehicles:
                 arrivals[v.name] += part_arrivals(part.pieces, v.name)
+            final = part.plan.schedule.iloc[-1]
+            last_net = {spec.name: float(final[f"{spec.name}_charge_kw"] - final[f"{spec.name}_discharge_kw"])
+                        for spec in list(template.batteries) + list(template.vehicles)}
             bat_soc, veh_soc = dict(part.battery_end), dict(part.vehicle_end)
         decision = parts[0].decision
         bat_end, veh_end = bat_soc, veh_soc
