@@ -116,3 +116,23 @@ def test_cycle_depth_and_calendar_add_up():
     assert np.allclose(p.schedule["bat_discharge_kw"], [5, 0], atol=KW_TOL)
     assert close(p.costs["degradation_cost_bat"], 0.25 + 0.04)
     assert close(p.costs["total"], 3.5 + 0.29)
+
+
+def test_the_leaf_example_of_the_wear_docs():
+    """docs/degradation.md: Leaf segments 0.0147, 0.0408, 0.0673, 0.0946 GBP per AC kWh; after a 20 kWh drive
+    from 47.2 kWh, 10 kWh from the cells cost (9.5 x 0.0408 + 0.5 x 0.0673) x 0.92 = 0.39 GBP, from a fresh
+    cycle 10 x 0.0147 x 0.92 = 0.14 GBP."""
+    from planner.domain.wear_costs import cycle_depth_cost
+    from planner.domain.wear_params import segment_costs_per_kwh
+
+    costs = segment_costs_per_kwh(5900.0, 59.0, [0.1, 0.2, 0.4, 0.6, 0.8, 1.0],
+                                  [214000, 52500, 12800, 5640, 3150, 2000], 4, 0.92)
+    np.testing.assert_allclose(costs, [0.0147, 0.0408, 0.0673, 0.0946], atol=5e-5)
+
+    def v2g(depth: float) -> float:
+        return cycle_depth_cost(np.array([0.0]), np.array([10 * 0.92]), np.ones(1), np.array([27.2, 17.2]),
+                                0.92, 0.92, costs, 14.75, start_depth_kwh=depth)
+
+    assert v2g(20.0) == pytest.approx((9.5 * costs[1] + 0.5 * costs[2]) * 0.92)
+    assert round(v2g(20.0), 2) == 0.39
+    assert round(v2g(0.0), 2) == 0.14
