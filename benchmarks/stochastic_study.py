@@ -11,7 +11,11 @@ over four two-week blocks across the seasons of its year (8 weeks; ``--blocks``)
   of the variants below;
 - ``stochastic``: ``stochastic`` (the last 7 days as equally likely variants, one commitment for the day);
 - ``stochastic_centred``: the same variants moved to centre on the realistic forecast (the forecast plus each
-  day's deviation from the 7 days' mean), so that it differs from ``persistence`` only by the spread.
+  day's deviation from the 7 days' mean), so that it differs from ``persistence`` only by the spread;
+- ``replan_30``: ``optimal`` with the realistic forecast, re-planned from the true state every 30 minutes;
+- ``replan_30_steady``: the same with a switching penalty of 0.005 GBP per kW of change (steadier plans).
+
+``--runs`` picks runs (``perfect`` is always one of them: the regret is measured against it).
 
 Per tariff it prints each run's net cost (+ shortfall penalties), the unmet departure energy and the
 decision time per day, and the share of the regret (against ``perfect``) that ``stochastic`` recovers from
@@ -36,24 +40,29 @@ import tariff_comparison as study  # noqa: E402
 
 from planner.jobs.simulate.simulation import simulate  # noqa: E402
 
-RUNS = {"perfect": ("optimal", "perfect"), "persistence": ("optimal", "realistic"),
-        "mean": ("optimal", "averaged"), "stochastic": ("stochastic", "realistic"),
-        "stochastic_centred": ("stochastic_centred", "realistic")}
+#: run -> (strategy, forecast, re-planning interval [min] or None, switching penalty [GBP/kW])
+RUNS = {"perfect": ("optimal", "perfect", None, 0.0), "persistence": ("optimal", "realistic", None, 0.0),
+        "mean": ("optimal", "averaged", None, 0.0), "stochastic": ("stochastic", "realistic", None, 0.0),
+        "stochastic_centred": ("stochastic_centred", "realistic", None, 0.0),
+        "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005)}
+DEFAULT_RUNS = "perfect,persistence,mean,stochastic,stochastic_centred"
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"
 
 
 def run(job: tuple[str, str, str, int]) -> dict[str, object]:
     tariff, label, start, days = job
-    strategy, forecast = RUNS[label]
+    strategy, forecast, every, penalty = RUNS[label]
     site = study.build_site(start, days)
     t0 = time.perf_counter()
-    result = simulate(site, study.TARIFFS[tariff], strategy, start=start, days=days, forecast=forecast)
+    result = simulate(site, study.TARIFFS[tariff], strategy, start=start, days=days, forecast=forecast,
+                      replan_every_minutes=every, switching_penalty_per_kw=penalty)
     seconds = time.perf_counter() - t0
     t = result.totals
     fallbacks = int(result.days["status"].astype(str).str.startswith("mean_value").sum())
     return {"tariff": tariff, "run": label, "start": start, "days": days,
             "paid": t["net_cost"] + t["shortfall_penalty"], "unmet_departure_kwh": t["unmet_departure_kwh"],
-            "seconds": seconds, "mean_value_days": fallbacks}
+            "seconds": seconds, "mean_value_days": fallbacks,
+            "mode_changes": float(result.days["mode_changes"].sum())}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,16 +71,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blocks", default=BLOCKS, help="first days of the blocks (comma-separated)")
     parser.add_argument("--days", type=int, default=14, help="days per block")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"comma-separated runs of {sorted(RUNS)}")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    jobs = [(t, r, b, args.days) for t in args.tariffs.split(",") for r in RUNS for b in args.blocks.split(",")]
+    runs = ["perfect", *(r for r in args.runs.split(",") if r and r != "perfect")]
+    unknown = [r for r in runs if r not in RUNS]
+    if unknown:
+        parser.error(f"unknown runs {unknown}; known: {sorted(RUNS)}")
+    jobs = [(t, r, b, args.days) for t in args.tariffs.split(",") for r in runs for b in args.blocks.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(run, jobs))
     wall = time.perf_counter() - t0
     frame = pd.DataFrame(rows).groupby(["tariff", "run"], sort=False).agg(
         paid=("paid", "sum"), unmet_departure_kwh=("unmet_departure_kwh", "sum"), seconds=("seconds", "sum"),
-        days=("days", "sum"), mean_value_days=("mean_value_days", "sum")).reset_index()
+        days=("days", "sum"), mean_value_days=("mean_value_days", "sum"),
+        mode_changes=("mode_changes", "sum")).reset_index()
     frame["seconds_per_day"] = frame["seconds"] / frame["days"]
     out = []
     for tariff, part in frame.groupby("tariff", sort=False):
@@ -81,7 +96,13 @@ def main(argv: list[str] | None = None) -> None:
                    "regret": round(row["paid"] - paid["perfect"], 2),
                    "unmet_departure_kwh": round(row["unmet_departure_kwh"], 2),
                    "seconds_per_day": round(row["seconds_per_day"], 3),
+                   "seconds_per_home_year": round(row["seconds_per_day"] * 365, 0),
+                   "mode_changes_per_day": round(row["mode_changes"] / row["days"], 1),
                    "mean_value_days": int(row["mean_value_days"])}
+            if row["run"] != "perfect":
+                gap = paid["persistence"] - paid["perfect"] if "persistence" in paid else float("nan")
+                rec["regret_share_of_persistence"] = f"{(row['paid'] - paid['perfect']) / gap:.0%}" if abs(gap) > 1e-9 \
+                    else "-"
             if row["run"].startswith("stochastic"):
                 for base in ("persistence", "mean"):
                     gap = paid[base] - paid["perfect"]
@@ -92,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     header = (f"# Stochastic against deterministic MPC\n\n{len(args.blocks.split(','))} blocks of {args.days} days "
               f"from {args.blocks}; money in GBP (net cost + shortfall penalties); wall time {wall:.0f} s with "
               f"{args.workers} workers.\n\nMade by: `python benchmarks/stochastic_study.py "
-              f"--tariffs {args.tariffs} --days {args.days}`\n\n")
+              f"--tariffs {args.tariffs} --days {args.days} --runs {args.runs}`\n\n"
+              "seconds_per_home_year = seconds_per_day x 365 (measured on these days, one worker each).\n\n")
     text = header + _markdown(table)
     print(text)
     if args.out:

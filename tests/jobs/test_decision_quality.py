@@ -143,3 +143,18 @@ def test_with_a_realistic_forecast_on_a_flat_tariff_no_energy_is_bought_to_be_st
         assert np.all(s["home_battery_charge_kw"].to_numpy() <= surplus.to_numpy() + 1e-6)
     rules = {r: _paid(simulate(site, scheme, r, start=start, days=days, forecast="realistic")) for r in HEURISTICS}
     assert _paid(result) <= min(rules.values()) + 1e-6, (_paid(result), rules)
+
+
+def test_a_car_plugged_in_past_the_period_end_is_valued_not_pro_rated():
+    """One day (2023-01-09) whose car is still plugged in at the period's end. The accounting values the
+    energy it ends with at the terminal rate and counts no departure after the period, so the last plan
+    must not pro-rate that departure's target into the period: with perfect foresight it then costs no
+    more than the realistic forecast's plan or either rule (it used to buy day-rate energy to meet the
+    pro-rated target: 12.09 against 11.33)."""
+    start = "2023-01-09"
+    site = STUDY.build_site(start, 1)
+    scheme = STUDY.TARIFFS["economy7"]
+    perfect = _paid(simulate(site, scheme, "optimal", start=start, days=1, forecast="perfect"))
+    for strategy, forecast in (("optimal", "realistic"), ("cheapest_hours", "perfect"), ("charge_on_arrival", "perfect")):
+        other = _paid(simulate(site, scheme, strategy, start=start, days=1, forecast=forecast))
+        assert perfect <= other + 1e-6 * abs(other), (strategy, forecast, perfect, other)

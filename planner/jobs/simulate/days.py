@@ -72,7 +72,7 @@ def decide_and_execute(
     load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
     plan_vehicles = [
         replace(v, sessions=plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast,
-                                          depth.get(v.name, 0.0)),
+                                          depth.get(v.name, 0.0), period_end=plan_to_end),
                 **ramp, **({"ramp_from_kw": last.get(v.name)} if ramp else {}),
                 end_value_per_kwh=end_rates[v.name] if plan_to_end else v.end_value_per_kwh)
         for v in template.vehicles
@@ -184,12 +184,17 @@ def plan_sessions(
     soc_now: float,
     forecast: Forecast,
     depth_now_kwh: float = 0.0,
+    period_end: bool = False,
 ) -> tuple[SessionSpec, ...]:
     """Sessions the controller plans for: the ongoing one from now with the true SoC; later ones with the
     forecast arrival SoC (previous target minus the expected driving energy).
 
     Each carries its open cycle depth on arrival (``cycle_depth_kwh``): the ongoing one (or the next
-    arrival of a car away now) the true ``depth_now_kwh``, and the fall since the expected departure."""
+    arrival of a car away now) the true ``depth_now_kwh``, and the fall since the expected departure.
+
+    With ``period_end`` (the plan ends where the simulated period ends) a session departing after ``t_end``
+    has no target inside the plan (``soc_min_kwh``): the accounting values the energy it ends with at the
+    terminal rate and does not count that departure, so the plan does the same."""
     rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed SoC), fixed SoC, ongoing]
     past: list[float] = [s.drive_kwh for s in sessions if s.arrive < t0 and s.drive_kwh is not None]
     for s in sessions:
@@ -198,6 +203,8 @@ def plan_sessions(
         if s.arrive >= t_end:
             break
         target = min(s.depart_soc_min_kwh, v.soc_max_kwh)
+        if period_end and s.depart > t_end:
+            target = min(target, v.soc_min_kwh)
         if s.arrive < t0:
             rows.append([t0, s.depart, target, None, soc_now, True])
         elif s.drive_kwh is None:
