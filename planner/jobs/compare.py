@@ -25,6 +25,7 @@ from planner.inputs.series_csv import read_series_csv
 from planner.inputs.tariffs.scheme import load_scheme
 from planner.jobs.simulate.simulation import SimulationResult, simulate
 from planner.jobs.simulate.site import Site, TripSession, prices_from_scheme
+from planner.jobs.v2g_answer import v2g_answer, v2g_sentences
 from planner.solve.plan_options import PlanOptions
 from planner.timegrid import TimeGrid
 
@@ -64,6 +65,7 @@ class ComparisonResult:
                 "export": export_label(tariff),
                 "strategy": strategy,
                 "planned_wear": r.planned_wear,
+                "v2g": bool(r.v2g),
                 "days": len(r.days),
                 "import_cost": t["import_cost"],
                 "export_revenue": t["export_revenue"],
@@ -258,6 +260,12 @@ def write_report(
     if command:
         lines += [f"Made by: `{command}`", ""]
     lines += [f"- {note}" for note in extra_notes]
+    answer = v2g_answer(comparison.table)
+    if len(answer):
+        days = int(comparison.table["days"].iloc[0])
+        lines += ["", "## Does V2G pay?", "", *(f"- {s}" for s in v2g_sentences(answer, days, cur))]
+        answer.to_csv(folder / "v2g_answer.csv", index=False, float_format="%.4f")
+        written.append(folder / "v2g_answer.csv")
     lines += ["", comparison.markdown(), ""]
     path = folder / "comparison.md"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -268,10 +276,16 @@ def write_report(
 
 
 def _plot_report(comparison: ComparisonResult, folder: Path) -> list[Path]:
-    """``monthly_net_cost.png`` and ``typical_week.png`` (:mod:`planner.results.plot.compare`)."""
-    from planner.results.plot import plot_monthly, plot_week
+    """``monthly_net_cost.png``, ``typical_week.png`` and (with runs with and without V2G) ``v2g_pays.png``
+    (:mod:`planner.results.plot.compare`)."""
+    from planner.results.plot import plot_monthly, plot_v2g, plot_week
 
-    return [plot_monthly(comparison, folder / "monthly_net_cost.png"), plot_week(comparison, folder / "typical_week.png")]
+    out = [plot_monthly(comparison, folder / "monthly_net_cost.png"), plot_week(comparison, folder / "typical_week.png")]
+    answer = v2g_answer(comparison.table)
+    if len(answer):
+        days = int(comparison.table["days"].iloc[0])
+        out.append(plot_v2g(answer, comparison.currency, days, folder / "v2g_pays.png"))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------

@@ -153,3 +153,26 @@ def test_a_period_across_the_spring_clock_change_has_a_23_hour_day():
                                    run.totals["net_cost"], atol=1e-6)
     monthly = result.monthly_net_cost()
     np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy(), atol=1e-9)
+
+
+def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(comparison):
+    """Per tariff: the cheapest run without V2G against the cheapest with it; energy + wear + stored energy
+    = net cost on both sides; the report says it in a sentence and draws it."""
+    from planner.jobs.v2g_answer import v2g_answer
+
+    result, out = comparison
+    table = result.table
+    answer = v2g_answer(table)
+    assert list(answer.tariff) == ["flat", "agile"]
+    for _, r in answer.iterrows():
+        runs = table[table.tariff == r.tariff]
+        assert r.without_net_cost == pytest.approx(runs[~runs.v2g].net_cost.min())
+        assert r.with_net_cost == pytest.approx(runs[runs.v2g].net_cost.min())
+        assert r.v2g_saving == pytest.approx(r.without_net_cost - r.with_net_cost)
+        for side in ("without", "with"):
+            assert r[f"{side}_energy"] + r[f"{side}_wear"] + r[f"{side}_stored"] == pytest.approx(r[f"{side}_net_cost"])
+    text = (out / "comparison.md").read_text()
+    assert "## Does V2G pay?" in text
+    assert "- agile (export: agile (own)): V2G " in text
+    assert (out / "v2g_pays.png").stat().st_size > 0
+    assert len(pd.read_csv(out / "v2g_answer.csv")) == 2

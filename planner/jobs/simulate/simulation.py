@@ -97,6 +97,8 @@ class SimulationResult:
     plans: list[tuple[Scenario, Plan]] = field(default_factory=list)
     wall_seconds: float = 0.0
     planned_wear: str = "none"
+    v2g: bool = False
+    """Whether the strategy may discharge a car into the site or the grid."""
 
     @property
     def reused_days(self) -> int:
@@ -340,5 +342,5 @@ def simulate(
     return SimulationResult(
         days=table, schedule=schedule, totals=totals, strategy=getattr(strategy, "name", str(strategy)),
         forecast=forecast.name, tariff=prices.name, plans=plans, wall_seconds=time.perf_counter() - t_wall,
-        planned_wear=str(getattr(strategy, "wear", "none")),
+        planned_wear=str(getattr(strategy, "wear", "none")), v2g=bool(getattr(strategy, "v2g", False)),
     )

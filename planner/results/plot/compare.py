@@ -91,3 +91,52 @@ def plot_week(comparison: Any, path: str | Path) -> Path:
     return Path(path)
 
 
+
+
+def plot_v2g(answer: pd.DataFrame, currency: str, days: int, path: str | Path) -> Path:
+    """Does V2G pay? Per tariff, two stacked bars: the best run without V2G (pale) and the best with it
+    (``answer`` from :func:`planner.jobs.v2g_answer.v2g_answer`). Segments: energy and charges, wear (its
+    own colour), the stored energy used (valued at the terminal rate); a dot marks the net cost and the
+    heading of each pair the V2G saving [currency over the period, + = paid]."""
+    plt = pyplot()
+    n = len(answer)
+    fig, ax = plt.subplots(figsize=(max(6.5, 2.0 + 2.4 * n), 5.0))
+    x = np.arange(n)
+    width = 0.36
+    colours = {"energy": "#4c72b0", "wear": "#dd8452", "stored": "#8c8c8c"}
+    labels = {"energy": "energy and charges", "wear": "battery and car wear", "stored": "stored energy used"}
+    ticks, tick_labels = [], []
+    for k, side in enumerate(("without", "with")):
+        xs = x + (k - 0.5) * width
+        up = np.zeros(n)
+        down = np.zeros(n)
+        for part in ("energy", "wear", "stored"):
+            values = answer[f"{side}_{part}"].to_numpy(dtype=float)
+            base = np.where(values >= 0, up, down)
+            ax.bar(xs, values, width * 0.92, bottom=base, color=colours[part], alpha=1.0 if side == "with" else 0.5,
+                   edgecolor="white", linewidth=0.5, label=labels[part] if k == 1 else None)
+            up += np.maximum(values, 0.0)
+            down += np.minimum(values, 0.0)
+        ax.plot(xs, answer[f"{side}_net_cost"].to_numpy(dtype=float), "o", color="k", ms=4,
+                label="net cost" if k == 1 else None)
+        ticks += list(xs)
+        tick_labels += [f"{name}\n({'no V2G' if side == 'without' else 'V2G'})" for name in answer[f"{side}_strategy"]]
+    stacks = [answer[[f"{side}_{p}" for p in ("energy", "wear", "stored")]].clip(lower=0).sum(axis=1).max()
+              for side in ("without", "with")]
+    top = max(1e-9, *stacks, float(np.nanmax(answer[["without_net_cost", "with_net_cost"]].to_numpy())))
+    for xi, (_, r) in zip(x, answer.iterrows(), strict=True):
+        saving = float(r["v2g_saving"])
+        amount = f"{abs(saving):,.0f}" if abs(saving) >= 10 else f"{abs(saving):,.2f}"
+        ax.text(xi, top * 1.03, f"{r['tariff']} (export: {r['export']})\nV2G {'saves' if saving > 0 else 'costs'} "
+                f"{amount}", ha="center", va="bottom", fontsize=8.5, color="#2a7f2a" if saving > 0 else "#b22222")
+    ax.set_ylim(top=top * 1.2)
+    ax.set_xticks(ticks, tick_labels, fontsize=7.5)
+    ax.set_ylabel(f"{currency} over {days} days")
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.grid(axis="y", alpha=0.3)
+    legend_outside(ax)
+    ax.set_title("Does V2G pay? Best run without V2G (pale) and with it, per tariff", loc="left", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

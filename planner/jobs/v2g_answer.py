@@ -1,0 +1,59 @@
+"""Does V2G pay for this home? Per tariff, the cheapest compared strategy with V2G against the cheapest
+without, on the comparison's one accounting (``planner.jobs.compare``), and the sentences that say it.
+
+A strategy "with V2G" may discharge the car into the home or the grid (``SimulationResult.v2g``). The cost
+of each side is split into what the picture shows: ``energy`` (import - export + standing and demand
+charges), ``wear`` (cycle and calendar ageing of every pack) and ``stored`` (the stored-energy term); they
+add up to ``net_cost`` [currency, + = paid].
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _parts(row: pd.Series) -> dict[str, float]:
+    wear = sum(float(row[c]) for c in row.index if c.startswith(("wear_cycle_", "wear_calendar_")))
+    stored = float(row.get("end_energy_value", 0.0))
+    net = float(row["net_cost"])
+    return {"energy": net - wear - stored, "wear": wear, "stored": stored, "net_cost": net}
+
+
+def v2g_answer(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per tariff that has runs both with and without V2G: the best of each side (strategy and its
+    ``energy``, ``wear``, ``stored``, ``net_cost``) and ``v2g_saving`` = without - with [currency]."""
+    rows = []
+    for tariff, part in table.groupby("tariff", sort=False):
+        sides = {}
+        for flag, label in ((False, "without"), (True, "with")):
+            runs = part[part["v2g"] == flag]
+            if runs.empty:
+                break
+            best = runs.sort_values("net_cost", kind="stable").iloc[0]
+            sides[label] = (best.strategy, _parts(best))
+        if len(sides) < 2:
+            continue
+        row = {"tariff": tariff, "export": part["export"].iloc[0]}
+        for label, (strategy, parts) in sides.items():
+            row[f"{label}_strategy"] = strategy
+            row.update({f"{label}_{k}": v for k, v in parts.items()})
+        row["v2g_saving"] = row["without_net_cost"] - row["with_net_cost"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def v2g_sentences(answer: pd.DataFrame, days: int, currency: str) -> list[str]:
+    """A sentence per tariff: does V2G pay, by how much over the period (and per year), after how much wear."""
+    out = []
+    per_year = 365.0 / days if days >= 28 else None  # a shorter period is mostly its end state: not scaled
+    for _, r in answer.iterrows():
+        extra_wear = r["with_wear"] - r["without_wear"]
+        saving = float(r["v2g_saving"])
+        verdict = "pays" if saving > 0 else "does not pay"
+        out.append(
+            f"{r['tariff']} (export: {r['export']}): V2G {verdict}. The best plan with it ({r['with_strategy']}) costs "
+            f"{r['with_net_cost']:,.2f} {currency} against {r['without_net_cost']:,.2f} without "
+            f"({r['without_strategy']}): {abs(saving):,.2f} {'less' if saving > 0 else 'more'} over the {days} days"
+            + (f" ({abs(saving) * per_year:,.0f} {currency} a year)" if per_year else "")
+            + f", with {abs(extra_wear):,.2f} {'more' if extra_wear >= 0 else 'less'} wear.")
+    return out
