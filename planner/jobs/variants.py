@@ -1,4 +1,5 @@
-"""Variants drawn honestly from history: the same horizon with the load and solar of past days.
+"""Variants drawn honestly from history: the same horizon with the load and solar of past days (and, when
+asked, the sessions redrawn from the driver's own past: :mod:`planner.jobs.session_variants`).
 
 A variant of a scenario keeps its equipment, prices and sessions and takes its load and solar from the same
 hours of an earlier week (the same weekday and time of day, ``weeks_back`` weeks earlier), so the spread of
@@ -14,13 +15,17 @@ import pandas as pd
 
 from planner.errors import ScenarioError
 from planner.inputs.specs import Scenario
+from planner.jobs.session_variants import session_variants
 
 
 def variants_from_history(
     scenario: Scenario, load_kw: pd.Series, solar_kw: pd.Series, k: int, *, max_weeks: int = 8, seed: int = 0,
+    vary_sessions: bool = False,
 ) -> list[Scenario]:
     """``k`` variants of ``scenario`` whose load and solar [kW] are those of the same hours 1..``max_weeks``
-    weeks earlier, drawn without replacement (seeded).
+    weeks earlier, drawn without replacement (seeded). With ``vary_sessions`` each variant's sessions also
+    get departures and arrival SoCs drawn from the vehicle's own past sessions
+    (:func:`planner.jobs.session_variants.session_variants`).
 
     ``load_kw`` and ``solar_kw`` are the site's history on the scenario's step (UTC index); solar is per the
     scenario's array (already scaled).
@@ -39,20 +44,25 @@ def variants_from_history(
         raise ScenarioError(f"variants: {len(covered)} past weeks of history cover the horizon; expected {k}")
     chosen = sorted(np.random.default_rng(seed).choice(covered, size=k, replace=False).tolist())
     out = []
-    for weeks in chosen:
+    redrawn = session_variants(scenario, k, seed=seed, max_weeks=max_weeks) if vary_sessions else [scenario] * k
+    for weeks, base in zip(chosen, redrawn, strict=True):
         past = index - pd.Timedelta(weeks=int(weeks))
         out.append(dataclasses.replace(
-            scenario, load_kw=load_kw.reindex(past).to_numpy(dtype=float),
+            base, load_kw=load_kw.reindex(past).to_numpy(dtype=float),
             solar_kw=solar_kw.reindex(past).to_numpy(dtype=float)))
     return out
 
 
 def _features(scenario: Scenario) -> np.ndarray:
-    """What tells variants apart: per-step load, solar [kW] and import and export prices x 10 [currency/kWh]
-    (a tenth of a unit of price weighs like a kW)."""
+    """What tells variants apart: per-step load, solar [kW], import and export prices x 10 [currency/kWh]
+    (a tenth of a unit of price weighs like a kW), and each session's arrival SoC [kWh] and departure
+    [h after the horizon start]."""
     t = scenario.tariff
+    start = scenario.grid.start
+    sessions = [x for v in scenario.vehicles for s in v.sessions
+                for x in (s.arrive_soc_kwh, (pd.Timestamp(s.depart) - start) / pd.Timedelta(hours=1))]
     return np.concatenate([scenario.load_kw, scenario.solar_kw, 10.0 * np.asarray(t.import_price_per_kwh),
-                           10.0 * np.asarray(t.export_price_per_kwh)]).astype(float)
+                           10.0 * np.asarray(t.export_price_per_kwh), sessions]).astype(float)
 
 
 def reduce_variants(variants: list[Scenario], weights: list[float] | np.ndarray | None, k: int,
