@@ -56,8 +56,9 @@ def plan(
         call returns within about ``time_limit_s + 0.25 s`` (plus reading back and verifying the plan).
     mip_rel_gap : float
         Relative optimality gap at which the MILP stops (use 1e-6 or 0 for a tighter proof).
-    mip_abs_gap : float
-        Absolute gap [currency] at which it stops as well (default 0: the relative gap alone).
+    mip_abs_gap : float or None
+        Absolute gap [currency] at which it stops as well (default None: 0.01 per day of horizon; 0: the
+        relative gap alone).
     threads, random_seed : int
         HiGHS threads and seed (the defaults make runs deterministic).
     dispatch : str
@@ -94,7 +95,7 @@ def plan(
     time_limit_s, dispatch = opts.time_limit_s, opts.dispatch
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
-    work = _SolveJob(scenario, opts.build_options(), opts.solve_options(), deadline)
+    work = _SolveJob(scenario, opts.build_options(), opts.solve_options(scenario.steps * scenario.step_hours), deadline)
     failure = work.run_guarded(time_limit_s + WALL_CLOCK_GRACE_S)
     if failure is None and work.outcome is not None and work.outcome.ok:
         try:

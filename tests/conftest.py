@@ -144,6 +144,7 @@ def session(arrive_h: float, depart_h: float, arrive_soc: float, target: float) 
 def solve(scenario: planner.Scenario, *, dispatch: str = "setpoint", mip_rel_gap: float = 0.0,
           **kwargs: Any) -> planner.Plan:
     """Plan ``scenario`` (no fail-safe, tight gap), require a solver optimum and re-verify the plan."""
+    kwargs.setdefault("mip_abs_gap", 0.0)  # hand-solved optima: the proof to the relative gap alone
     result = planner.plan(scenario, mip_rel_gap=mip_rel_gap, dispatch=dispatch, allow_fallback=False, **kwargs)
     assert result.status == "optimal", result.summary()
     verify(scenario, result, dispatch=dispatch)
@@ -231,14 +232,18 @@ def random_raw(seed: int, *, steps: int | None = None, step_minutes: int | None 
     return raw
 
 
-def study_module():
-    """The study script ``benchmarks/tariff_comparison.py`` as a module (its home, series and tariffs), loaded
-    once per process."""
+def benchmark_module(name: str):
+    """The script ``benchmarks/<name>.py`` as a module, loaded once per process."""
     import importlib.util
 
-    if "tariff_comparison" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("tariff_comparison", ROOT / "benchmarks" / "tariff_comparison.py")
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
-        sys.modules["tariff_comparison"] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
-    return sys.modules["tariff_comparison"]
+    return sys.modules[name]
+
+
+def study_module():
+    """The study script ``benchmarks/tariff_comparison.py`` as a module (its home, series and tariffs)."""
+    return benchmark_module("tariff_comparison")

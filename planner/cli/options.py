@@ -12,8 +12,9 @@ def add_plan_options(parser: argparse.ArgumentParser, what: str = "plan") -> Non
     parser.add_argument("--time-limit-s", type=float, default=10.0,
                         help=f"solver time limit per {what} [s] (default 10)")
     parser.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    parser.add_argument("--abs-gap", type=float, default=0.0,
-                        help="absolute MIP gap [currency]: also stop when proven this close (default 0: off)")
+    parser.add_argument("--abs-gap", type=float, default=None,
+                        help="absolute MIP gap [currency]: also stop when proven this close "
+                             "(default 0.01 per day of horizon; 0: the relative gap alone)")
     parser.add_argument(
         "--dispatch", choices=["setpoint", "fractional"], default="setpoint",
         help="setpoint: one power per step (default); fractional: switching within a step allowed",

@@ -200,7 +200,7 @@ def plan_stochastic(
     joint.nonanticipativity = pyo.Constraint(range(len(pairs)), rule=same_decision)
     contributions = [c for part in parts for c in part.contributions]
     built = BuiltModel(joint, base, build_options, contributions, sum(p.build_seconds for p in parts))
-    outcome = solve_model(built, opts.solve_options())
+    outcome = solve_model(built, opts.solve_options(base.steps * base.step_hours))
     if not outcome.ok:
         raise SolverError(f"stochastic plan: no solution ({outcome.message})")
     plans = []

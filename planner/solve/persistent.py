@@ -108,7 +108,7 @@ class PlanSession:
     ) -> None:
         self.plan_options = PlanOptions.of(options, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                                            threads=threads, random_seed=random_seed, dispatch=dispatch)
-        self.options = self.plan_options.solve_options()
+        self.options = self.plan_options.solve_options(scenario.steps * scenario.step_hours)
         self.build_options = self.plan_options.build_options(binaries="all")
         self.dispatch = self.plan_options.dispatch
         self.rebuilds = -1

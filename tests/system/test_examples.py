@@ -21,12 +21,14 @@ OPTIMAL = [p for p in EXAMPLES if p.stem not in NOT_YET_OPTIMAL]
 
 @pytest.mark.parametrize("path", OPTIMAL, ids=[p.stem for p in OPTIMAL])
 def test_example_solves_to_optimal_and_verifies(path):
-    """Each example file loads, plans to a proven optimum (default gap) and passes verify()."""
+    """Each example file loads, plans to a proven optimum (default gaps: 1e-4 relative or 0.01 per day of
+    horizon absolute) and passes verify()."""
     scenario = planner.load_scenario(path)
     plan = planner.plan(scenario, time_limit_s=30.0, allow_fallback=False)
     assert plan.status == "optimal", plan.summary()
     verify(scenario, plan)
-    assert plan.solver["gap"] <= 1e-4
+    days = scenario.steps * scenario.step_hours / 24.0
+    assert plan.solver["gap"] <= 1e-4 or plan.solver["objective"] - plan.solver["bound"] <= 0.01 * days + 1e-9
     assert plan.total_shortfall_kwh == pytest.approx(0.0, abs=1e-6), plan.summary()
     assert set(plan.timings) >= {"build_s", "handover_s", "solve_s", "extract_s", "verify_s"}
 
