@@ -35,6 +35,7 @@ from planner.model.components.load import add_load
 from planner.model.components.ramp import add_ramp_penalty
 from planner.model.components.solar import add_solar
 from planner.model.components.targets import add_targets
+from planner.model.components.time_sharing import add_time_sharing
 from planner.model.registry import ASSET_TYPES
 
 WEAR_MODELS: dict[str, Callable[..., Contribution]] = {
@@ -132,6 +133,9 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
     rules_c = add_flow_rules(m, scenario, options, contributions)
     if rules_c is not None:
         contributions.append(rules_c)
+    sharing_c = add_time_sharing(m, scenario, options, contributions)
+    if sharing_c is not None:
+        contributions.append(sharing_c)
     for c in list(contributions):
         if c.storage is not None:
             model_name = str(c.storage.spec.degradation.get("model", "throughput"))

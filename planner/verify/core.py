@@ -30,6 +30,7 @@ from planner.domain.efficiency import charged_kw
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
 from planner.verify.rules import check_flow_rules, check_taper, check_targets
+from planner.verify.time_sharing import check_time_sharing
 
 TOL_KW = 1e-5
 TOL_KWH = 1e-4
@@ -274,6 +275,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
     target_penalty, high_soc_penalty, checked = check_targets(scenario, col, traced, plan, report, bad)
     rep.rules += checked + check_taper(scenario, col, traced, report)
     report(np.abs(net) > TOL_KW * 10, "site balance violated", net)
+    if dispatch == "fractional":  # each part of a time-shared step balances (planner.verify.time_sharing)
+        rep.checks += check_time_sharing(scenario, col, report)
 
     if check_costs:
         p_imp, p_exp = scenario.tariff.import_price_per_kwh, scenario.tariff.export_price_per_kwh
