@@ -161,9 +161,15 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: Time
         if arrive is not None and depart is not None:
             sessions.append(SessionSpec(arrive, depart, a_soc, d_soc, charger, goals, depth))
     source = None
+    km_per_kwh = None
+    if "km_per_kwh" in table:
+        km_per_kwh = r.number(table, "km_per_kwh", where, minimum=0.1, maximum=50.0, unit=" [km/kWh]")
+        km_per_kwh = km_per_kwh if math.isfinite(km_per_kwh) else None
     if "sessions_csv" in table or "weekly" in table:  # sessions for a long period: those in the horizon
-        rows = read_sessions_csv(r, table["sessions_csv"], where, r.base_dir) if "sessions_csv" in table else ()
-        source = SessionSource(rows, read_weekly(r, table, where), grid.timezone if grid is not None else "UTC")
+        rows = (read_sessions_csv(r, table["sessions_csv"], where, r.base_dir, km_per_kwh)
+                if "sessions_csv" in table else ())
+        source = SessionSource(rows, read_weekly(r, table, where, km_per_kwh),
+                               grid.timezone if grid is not None else "UTC")
         if grid is not None:
             sessions += [SessionSpec(s.arrive, s.depart, arrival_soc_kwh(source, s), s.depart_soc_min_kwh,
                                      s.charger or default_charger) for s in source.between(grid.start, grid.end)]
@@ -178,7 +184,8 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: Time
         tuple(sorted(sessions, key=lambda s: s.arrive)), penalty, dict(degradation), table.get("model"),
         _end_value(r, table, where), curve, *_refinements(r, table, where, cap),
     )
-    spec = replace(spec, **dict(zip(("ramp_penalty_per_kw", "ramp_from_kw"), _ramp(r, table, where), strict=True)))
+    spec = replace(spec, km_per_kwh=km_per_kwh,
+                   **dict(zip(("ramp_penalty_per_kw", "ramp_from_kw"), _ramp(r, table, where), strict=True)))
     return replace(spec, session_source=source) if source is not None else spec
 
 

@@ -9,6 +9,9 @@ A ``[[vehicle]]`` may give, besides its ``[[vehicle.session]]`` tables:
   scenario's time zone; a departure at or before the plug-in time is the next day), ``depart_soc_min_kwh`` and
   ``arrive_soc_kwh`` or ``drive_kwh``.
 
+Instead of ``drive_kwh`` a row or pattern may give ``drive_km`` (distance since the previous departure) when
+the vehicle states its ``km_per_kwh``: ``drive_kwh = drive_km / km_per_kwh``.
+
 ``plan`` uses the sessions that overlap its horizon; ``simulate`` and ``compare`` use every one in their
 period. A session given by ``drive_kwh`` arrives, for ``plan``, with the previous session's target minus its
 driving (the target minus its driving for the first one): the planner's best guess of a car that left as
@@ -30,7 +33,7 @@ from planner.inputs.csv_table import CsvShapeError, read_series_table
 from planner.inputs.paths import resolve_data_path
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKLY_KEYS = {"days", "plug_in", "depart", "depart_soc_min_kwh", "arrive_soc_kwh", "drive_kwh"}
+WEEKLY_KEYS = {"days", "plug_in", "depart", "depart_soc_min_kwh", "arrive_soc_kwh", "drive_kwh", "drive_km"}
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,27 @@ def _hhmm(r: FieldReader, table: Mapping[str, Any], key: str, where: str) -> int
     return int(hh) * 60 + int(mm)
 
 
-def _arrival(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[float | None, float | None]:
-    """``(arrive_soc_kwh, drive_kwh)``: exactly one of them."""
-    has_soc, has_drive = "arrive_soc_kwh" in table, "drive_kwh" in table
-    if has_soc == has_drive:
-        r.add(f"{where}.arrive_soc_kwh", "both" if has_soc else "missing",
-              "either arrive_soc_kwh or drive_kwh (not both)")
+def _arrival(r: FieldReader, table: Mapping[str, Any], where: str,
+             km_per_kwh: float | None = None) -> tuple[float | None, float | None]:
+    """``(arrive_soc_kwh, drive_kwh)``: exactly one of them (``drive_km`` converts with ``km_per_kwh``)."""
+    given = [k for k in ("arrive_soc_kwh", "drive_kwh", "drive_km") if k in table]
+    if len(given) != 1:
+        r.add(f"{where}.arrive_soc_kwh", "both" if given else "missing",
+              "one of arrive_soc_kwh, drive_kwh or drive_km (not two)")
         return None, None
-    key = "arrive_soc_kwh" if has_soc else "drive_kwh"
+    key = given[0]
+    if key == "drive_km":
+        km = r.number(table, "drive_km", where, required=True, minimum=0.0, unit=" [km]")
+        if km_per_kwh is None:
+            r.add(f"{where}.drive_km", table["drive_km"], "the vehicle's km_per_kwh as well (to turn km into kWh)")
+            return None, None
+        return None, km / km_per_kwh
     value = r.number(table, key, where, required=True, minimum=0.0, unit=" [kWh]")
-    return (value, None) if has_soc else (None, value)
+    return (value, None) if key == "arrive_soc_kwh" else (None, value)
 
 
-def read_weekly(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[WeeklyPattern, ...]:
+def read_weekly(r: FieldReader, table: Mapping[str, Any], where: str,
+                km_per_kwh: float | None = None) -> tuple[WeeklyPattern, ...]:
     """The ``[[vehicle.weekly]]`` patterns of a vehicle table."""
     out = []
     for w, sub in r.tables(table, "weekly", where, "vehicle.weekly"):
@@ -136,14 +147,15 @@ def read_weekly(r: FieldReader, table: Mapping[str, Any], where: str) -> tuple[W
             days = []
         plug_in, depart = _hhmm(r, sub, "plug_in", w), _hhmm(r, sub, "depart", w)
         target = r.number(sub, "depart_soc_min_kwh", w, required=True, minimum=0.0, unit=" [kWh]")
-        soc, drive = _arrival(r, sub, w)
+        soc, drive = _arrival(r, sub, w, km_per_kwh)
         if days and plug_in is not None and depart is not None and math.isfinite(target):
             out.append(WeeklyPattern(tuple(sorted({DAYS.index(d.lower()[:3]) for d in days})), plug_in, depart,
                                      target, soc, drive))
     return tuple(out)
 
 
-def read_sessions_csv(r: FieldReader, value: object, where: str, base_dir: Path) -> tuple[SourceSession, ...]:
+def read_sessions_csv(r: FieldReader, value: object, where: str, base_dir: Path,
+                      km_per_kwh: float | None = None) -> tuple[SourceSession, ...]:
     """Rows of a ``sessions_csv`` file (module docstring), sorted and non-overlapping."""
     name = f"{where}.sessions_csv"
     if not isinstance(value, str):
@@ -156,9 +168,9 @@ def read_sessions_csv(r: FieldReader, value: object, where: str, base_dir: Path)
         r.add(name, value, f"a readable sessions CSV ({exc})")
         return ()
     missing = [c for c in ("arrive", "depart", "depart_soc_min_kwh") if c not in frame.columns]
-    if missing or not ({"arrive_soc_kwh", "drive_kwh"} & set(frame.columns)):
+    if missing or not ({"arrive_soc_kwh", "drive_kwh", "drive_km"} & set(frame.columns)):
         r.add(name, f"{path.name} columns {list(frame.columns)}",
-              "columns arrive, depart, depart_soc_min_kwh and arrive_soc_kwh or drive_kwh")
+              "columns arrive, depart, depart_soc_min_kwh and arrive_soc_kwh, drive_kwh or drive_km")
         return ()
     rows: list[SourceSession] = []
     for i, rec in enumerate(frame.to_dict("records"), start=2):  # row 1 is the header
@@ -174,10 +186,10 @@ def read_sessions_csv(r: FieldReader, value: object, where: str, base_dir: Path)
                 times.append(None)
             else:
                 times.append(ts.tz_convert("UTC"))
-        present = {k: rec[k] for k in ("depart_soc_min_kwh", "arrive_soc_kwh", "drive_kwh")
+        present = {k: rec[k] for k in ("depart_soc_min_kwh", "arrive_soc_kwh", "drive_kwh", "drive_km")
                    if k in rec and not (isinstance(rec[k], float) and math.isnan(rec[k]))}
         target = r.number(present, "depart_soc_min_kwh", w, required=True, minimum=0.0, unit=" [kWh]")
-        soc, drive = _arrival(r, present, w)
+        soc, drive = _arrival(r, present, w, km_per_kwh)
         charger = rec.get("charger")
         charger = None if charger is None or (isinstance(charger, float) and math.isnan(charger)) else str(charger)
         arrive, depart = times

@@ -238,6 +238,9 @@ class VehicleSpec:
     session_source: SessionSource | None = None
     """The vehicle's ``sessions_csv`` and ``[[vehicle.weekly]]`` sessions over any period
     (:mod:`planner.inputs.session_source`); those in the horizon are already in ``sessions``."""
+    km_per_kwh: float | None = None
+    """Distance per kWh drawn from the pack while driving [km/kWh]: turns ``drive_km`` into energy and gives
+    ``compare`` its cost per 100 km; None: not stated."""
     ramp_penalty_per_kw: float = 0.0
     """Penalty per kW of change in the asset's net power (charge - discharge) between consecutive steps
     [currency/kW]; not money paid, a preference for steady plans (:mod:`planner.domain.ramp`); 0: none."""
@@ -389,6 +392,7 @@ VEHICLE_KEYS = {
     "high_soc",
     "ramp_penalty_per_kw",
     "ramp_from_kw",
+    "km_per_kwh",
 }
 SESSION_KEYS = {"arrive", "depart", "arrive_soc_kwh", "depart_soc_min_kwh", "charger", "goal", "cycle_depth_kwh"}
 CHARGER_KEYS = {"name", "model", "charge_max_kw", "charge_min_kw", "discharge_max_kw", "bidirectional", "phase"}

@@ -168,7 +168,8 @@ def compare_tariffs(
         Passed to :func:`planner.jobs.simulate.simulation.simulate` (``plan_options``: time limit, gap,
         dispatch and threads of every plan an optimising strategy makes).
     km_per_kwh : float or None
-        Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column.
+        Distance per kWh of driving energy [km/kWh]; enables the cost per 100 km column (default: the
+        vehicles' own ``km_per_kwh`` when they state one).
     out : path or None
         Report folder (CSV, Markdown, PNGs).
     progress : callable or None
@@ -202,6 +203,9 @@ def compare_tariffs(
             results[(tariff, strategy)].tariff = tariff
             results[(tariff, strategy)].export_above_import_hours = above_h
             done += days
+    if km_per_kwh is None:  # the vehicles' own efficiency, when they state one and agree
+        own = {v.km_per_kwh for v in site.template.vehicles}
+        km_per_kwh = own.pop() if len(own) == 1 else None
     comparison = ComparisonResult.from_results(results, (tariffs[0], strategies[0]), km_per_kwh,
                                                site.template.currency)
     if out is not None:

@@ -115,7 +115,7 @@ def test_a_compare_period_takes_every_pattern_session_and_meets_them(tmp_path: P
     ("arrive,depart,depart_soc_min_kwh,drive_kwh\n2023-03-20T18:00:00+00:00,2023-03-21T07:00:00+00:00,-5,10\n",
      "sessions.csv row 2).depart_soc_min_kwh", ">= 0"),
     ("arrive,depart,depart_soc_min_kwh\n2023-03-20T18:00:00+00:00,2023-03-21T07:00:00+00:00,45\n",
-     "vehicle[0].sessions_csv", "arrive_soc_kwh or drive_kwh"),
+     "vehicle[0].sessions_csv", "arrive_soc_kwh, drive_kwh or drive_km"),
 ])
 def test_bad_session_files_name_file_row_and_field(tmp_path: Path, content: str, field: str, expected: str) -> None:
     path = _home(tmp_path, 'sessions_csv = "sessions.csv"')
@@ -148,3 +148,31 @@ def test_a_year_of_pattern_sessions(tmp_path: Path) -> None:
     hours = np.array([(s.depart - s.arrive) / pd.Timedelta(hours=1) for s in year])
     assert set(np.round(hours, 6)) <= {13.5, 12.5, 14.5}  # a clock change in the night shortens or stretches one
     assert {s.arrive.tz_convert("Europe/London").strftime("%H:%M") for s in year} == {"18:00"}
+
+
+def test_pattern_distance_with_the_vehicles_efficiency_gives_energy_and_cost_per_100km(tmp_path: Path) -> None:
+    """``drive_km = 40`` with ``km_per_kwh = 5`` is 8 kWh a weekday. Over 14 days from Monday 20 March (10
+    weekday sessions, the first one's drive before the period) ``compare`` counts the driving energy and,
+    without ``--km-per-kwh``, prices it per 100 km with the vehicle's own efficiency:
+    cost_per_100km = net cost / (drive kWh x 5 / 100)."""
+    pattern = WEEKDAYS.replace("drive_kwh = 10.0", "drive_km = 40.0")
+    path = _home(tmp_path, "km_per_kwh = 5.0\n" + pattern)
+    scenario = planner.load_scenario(path)
+    assert scenario.vehicles[0].km_per_kwh == 5.0
+    site = site_from_scenario(path, "2023-03-20", 14, history_days=0)
+    inside = [s for s in site.sessions["car"] if pd.Timestamp("2023-03-20", tz="Europe/London") <= s.arrive
+              < pd.Timestamp("2023-04-03", tz="Europe/London")]
+    assert all(s.drive_kwh == pytest.approx(8.0) for s in inside)
+    result = compare_tariffs(site, ["flat-price-cap"], ["charge_on_arrival"], start="2023-03-20", days=14,
+                             forecast="perfect")
+    row = result.table.iloc[0]
+    drive = result.results[("flat-price-cap", "charge_on_arrival")].totals["drive_kwh"]
+    assert drive == pytest.approx(8.0 * 10, abs=8.0 + 1e-6)  # the sessions' driving in the period
+    assert row["cost_per_100km"] == pytest.approx(row["net_cost"] / (drive * 5.0 / 100.0))
+
+
+def test_distance_without_an_efficiency_names_the_field(tmp_path: Path) -> None:
+    pattern = WEEKDAYS.replace("drive_kwh = 10.0", "drive_km = 40.0")
+    with pytest.raises(planner.ScenarioError) as err:
+        planner.load_scenario(_home(tmp_path, pattern))
+    assert "vehicle[0].weekly[0].drive_km" in str(err.value) and "km_per_kwh" in str(err.value)
