@@ -22,7 +22,14 @@ Model (``h`` = step length [h], every power a mean over its step [kW], every ene
   a step shared by two consecutive sessions of one vehicle belongs to the later session;
 - wear: ``degradation_cost_per_kwh * (c + d) * h`` per asset; standing charge as a constant.
 
-``dispatch="fractional"`` relaxes every binary to [0, 1] (the documented within-step switching model).
+``dispatch="fractional"`` relaxes every binary to [0, 1] (the documented within-step switching model) and
+time-shares each step (Balas' disaggregation of the step's two parts, written independently of
+``planner.model.components.time_sharing``): the grid binary ``g`` becomes the import share and ``1 - g`` the
+export share; in the export part every asset has its own charge ``ce``, discharge ``de`` and charging share
+``be`` (``ce <= cap be``, ``de <= cap_d (1 - g - be)``, a car's charge also ``>= cmin f be``), the import part the
+rest (``c - ce <= cap (b - be)``, ``d - de <= cap_d (g - b + be)``), the sun ``se <= min(solar - curtailed,
+solar (1 - g))`` with the rest ``<= solar g``, unserved load ``ue <= min(u, load (1 - g))``, and the export
+part balances: ``se + sum de - sum ce + ue = load (1 - g) + export``.
 """
 
 from __future__ import annotations
@@ -123,6 +130,41 @@ def covered_fraction(start_s: float, step_s: float, n: int, arrive_s: float, dep
     return frac
 
 
+def _time_share(mx: _Matrix, shares: list[tuple], g: int, e: int, u: int, cu: int, load: float,
+                solar: float) -> None:
+    """The export part of one step (module docstring); ``g`` is the import share."""
+    balance: dict[int, float] = {g: load, e: -1.0}
+    for c, d, b, cap_c, cap_d, cmin in shares:
+        be = mx.var(0.0, 1.0)  # the export part's charging share of the step
+        mx.row(-math.inf, 1.0, {be: 1.0, g: 1.0})
+        mx.row(0.0, math.inf, {b: 1.0, be: -1.0})
+        mx.row(-math.inf, 0.0, {b: 1.0, be: -1.0, g: -1.0})
+        ce = mx.var(0.0, math.inf)
+        mx.row(-math.inf, 0.0, {ce: 1.0, c: -1.0})
+        mx.row(-math.inf, 0.0, {ce: 1.0, be: -cap_c})
+        mx.row(-math.inf, 0.0, {c: 1.0, ce: -1.0, b: -cap_c, be: cap_c})
+        if cmin > 0:
+            mx.row(0.0, math.inf, {ce: 1.0, be: -cmin})
+            mx.row(0.0, math.inf, {c: 1.0, ce: -1.0, b: -cmin, be: cmin})
+        balance[ce] = balance.get(ce, 0.0) - 1.0
+        if d is not None:
+            de = mx.var(0.0, math.inf)
+            mx.row(-math.inf, 0.0, {de: 1.0, d: -1.0})
+            mx.row(-math.inf, cap_d, {de: 1.0, be: cap_d, g: cap_d})
+            mx.row(-math.inf, 0.0, {d: 1.0, de: -1.0, g: -cap_d, b: cap_d, be: -cap_d})
+            balance[de] = balance.get(de, 0.0) + 1.0
+    se = mx.var(0.0, math.inf)
+    mx.row(-math.inf, solar, {se: 1.0, cu: 1.0})
+    mx.row(-math.inf, solar, {se: 1.0, g: solar})
+    mx.row(-math.inf, -solar, {cu: -1.0, se: -1.0, g: -solar})
+    ue = mx.var(0.0, math.inf)
+    mx.row(-math.inf, 0.0, {ue: 1.0, u: -1.0})
+    mx.row(-math.inf, load, {ue: 1.0, g: load})
+    balance[se] = 1.0
+    balance[ue] = 1.0
+    mx.row(load, load, balance)
+
+
 def _seconds(ts) -> float:
     return ts.timestamp()
 
@@ -151,6 +193,7 @@ def solve_oracle(
     max_charge = np.zeros(n)
     max_discharge = np.zeros(n)
     names: dict[str, list] = {}
+    shares: list[list[tuple]] = [[] for _ in range(n)]  # (c, d or None, share var, cap_c, cap_d, cmin) per step
 
     for bat in scenario.batteries:
         soc0 = bat.soc_kwh
@@ -165,6 +208,7 @@ def solve_oracle(
             b = mx.var(0.0, 1.0, integer=not relax)
             mx.row(-math.inf, 0.0, {c[t]: 1.0, b: -bat.charge_max_kw})
             mx.row(-math.inf, bat.discharge_max_kw, {d[t]: 1.0, b: bat.discharge_max_kw})
+            shares[t].append((c[t], d[t], b, bat.charge_max_kw, bat.discharge_max_kw, 0.0))
             into_bus(t, d[t], 1.0)
             into_bus(t, c[t], -1.0)
         short = mx.var(0.0, math.inf, penalty)
@@ -212,6 +256,7 @@ def solve_oracle(
                     into_bus(k, c, -1.0)
                     c_of[k] = c
                     max_charge[k] += veh.charge_max_kw * f
+                    d = None
                     if v2g:
                         d = mx.var(0.0, veh.discharge_max_kw * f, wear)
                         mx.row(-math.inf, veh.discharge_max_kw * f, {d: 1.0, z: veh.discharge_max_kw * f})
@@ -219,6 +264,8 @@ def solve_oracle(
                         into_bus(k, d, 1.0)
                         d_of[k] = d
                         max_discharge[k] += veh.discharge_max_kw * f
+                    shares[k].append((c, d, z, veh.charge_max_kw * f, veh.discharge_max_kw * f,
+                                      veh.charge_min_kw * f))
                 mx.row(0.0, 0.0, coefs)
             short = mx.var(0.0, math.inf, v_pen)
             mx.row(target, math.inf, {soc[last]: 1.0, short: 1.0})
@@ -237,6 +284,8 @@ def solve_oracle(
         mx.row(-math.inf, m_exp, {e: 1.0, g: m_exp})
         u = mx.var(0.0, load[t], penalty * h)
         cu = mx.var(0.0, solar[t], curt_cost)
+        if relax and m_imp > 0 and m_exp > 0:
+            _time_share(mx, shares[t], g, e, u, cu, load[t], solar[t])
         into_bus(t, i, 1.0)
         into_bus(t, e, -1.0)
         into_bus(t, u, 1.0)

@@ -44,7 +44,9 @@ def split_exists(
     scale = max([1.0, import_kw, export_kw, load_kw, solar_kw, *(p for a in assets for p in a[2:])])
     tol = scale * 2.0 / G + 1e-6
     for g in np.linspace(0.0, 1.0, G):
-        if import_kw > import_limit_kw * (1.0 - g) + tol or export_kw > export_limit_kw * g + tol:
+        imp_cap = import_limit_kw * (1.0 - g) if np.isfinite(import_limit_kw) else np.inf
+        exp_cap = export_limit_kw * g if np.isfinite(export_limit_kw) else np.inf
+        if import_kw > imp_cap + tol or export_kw > exp_cap + tol:
             continue
         lo = max(0.0, used_kw - solar_kw * (1.0 - g))
         hi = min(used_kw, solar_kw * g) + min(unserved_kw, load_kw * g)

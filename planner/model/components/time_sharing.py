@@ -13,11 +13,12 @@ has the rest)::
     import_kw <= import_bound * (1 - g)             export_kw <= export_bound * g
     se + sum de - sum ce + ue = load_kw * g + export_kw            (the export part balances)
     0 <= se <= solar_used,  se <= solar_kw * g,  solar_used - se <= solar_kw * (1 - g)
-    0 <= ce <= charge_kw,   ce <= charge_max * g,   charge_kw - ce <= charge_max * (1 - g)   (and de alike)
-    ce / charge_max + de / discharge_max <= g,  (charge_kw - ce) / charge_max + (discharge_kw - de) / discharge_max <= 1 - g
+    0 <= ce <= charge_kw,   ce <= cap * g,   charge_kw - ce <= cap * (1 - g)   (and de alike)
+    ce / cap_c + de / cap_d <= g,  (charge_kw - ce) / cap_c + (discharge_kw - de) / cap_d <= 1 - g
     0 <= ue <= unserved_kw,  ue <= load_kw * g
 
-(``solar_used = solar_kw - curtailed_kw``). The import part then balances by the step's own balance. This is
+(``solar_used = solar_kw - curtailed_kw``; ``cap`` is the power's own bound: a battery's limit, a car's limit
+times its plugged fraction of the step). The import part then balances by the step's own balance. This is
 the convex hull of the step's modes: an LP, exact for such a controller; :mod:`planner.verify.time_sharing`
 checks each step of a plan independently. The ``setpoint`` dispatch needs none of it (one mode per step).
 """
@@ -69,35 +70,45 @@ def add_time_sharing(m: pyo.ConcreteModel, scenario, options: BuildOptions,
     return Contribution("time_sharing")
 
 
+def _cap(expr: Any, default: float) -> float:
+    """The upper bound of a power variable [kW] (a car's charger limit times its plugged fraction), or
+    ``default`` for an expression."""
+    ub = getattr(expr, "ub", None)  # a variable's bound; a sum of variables has none
+    return min(float(ub), float(default)) if ub is not None else float(default)
+
+
 def _add_port(b: pyo.Block, k: int, port: Any, steps: list[int], g: Any, flows: dict[int, list[Any]]) -> None:
-    """The export part's charge ``ce`` and discharge ``de`` of one storage port, with the rows above."""
+    """The export part's charge ``ce`` and discharge ``de`` of one storage port, with the rows above (each
+    power's cap is its variable's bound: a car's limit times its plugged fraction of the step)."""
     spec = port.spec
     cmax, dmax = float(spec.charge_max_kw), float(getattr(spec, "discharge_max_kw", 0.0) or 0.0)
-    charge_steps = [t for t in steps if t in port.charge_kw and cmax > 0]
-    dis_steps = [t for t in steps if t in port.discharge_kw and dmax > 0]
+    ccap = {t: _cap(port.charge_kw[t], cmax) for t in steps if t in port.charge_kw}
+    dcap = {t: _cap(port.discharge_kw[t], dmax) for t in steps if t in port.discharge_kw}
+    charge_steps = [t for t in steps if ccap.get(t, 0.0) > 0]
+    dis_steps = [t for t in steps if dcap.get(t, 0.0) > 0]
     if charge_steps:
         ce = pyo.Var(charge_steps, domain=pyo.NonNegativeReals)
         b.add_component(f"charge_{k}", ce)
         b.add_component(f"charge_{k}_of", pyo.Constraint(charge_steps, rule=lambda _, t: ce[t] <= port.charge_kw[t]))
-        b.add_component(f"charge_{k}_in_part", pyo.Constraint(charge_steps, rule=lambda _, t: ce[t] <= cmax * g[t]))
+        b.add_component(f"charge_{k}_in_part", pyo.Constraint(charge_steps, rule=lambda _, t: ce[t] <= ccap[t] * g[t]))
         b.add_component(f"charge_{k}_rest", pyo.Constraint(
-            charge_steps, rule=lambda _, t: port.charge_kw[t] - ce[t] <= cmax * (1 - g[t])))
+            charge_steps, rule=lambda _, t: port.charge_kw[t] - ce[t] <= ccap[t] * (1 - g[t])))
         for t in charge_steps:
             flows[t].append(-ce[t])
     if dis_steps:
         de = pyo.Var(dis_steps, domain=pyo.NonNegativeReals)
         b.add_component(f"discharge_{k}", de)
         b.add_component(f"discharge_{k}_of", pyo.Constraint(dis_steps, rule=lambda _, t: de[t] <= port.discharge_kw[t]))
-        b.add_component(f"discharge_{k}_in_part", pyo.Constraint(dis_steps, rule=lambda _, t: de[t] <= dmax * g[t]))
+        b.add_component(f"discharge_{k}_in_part", pyo.Constraint(dis_steps, rule=lambda _, t: de[t] <= dcap[t] * g[t]))
         b.add_component(f"discharge_{k}_rest", pyo.Constraint(
-            dis_steps, rule=lambda _, t: port.discharge_kw[t] - de[t] <= dmax * (1 - g[t])))
+            dis_steps, rule=lambda _, t: port.discharge_kw[t] - de[t] <= dcap[t] * (1 - g[t])))
         for t in dis_steps:
             flows[t].append(de[t])
     both = sorted(set(charge_steps) & set(dis_steps))
     if both:
         ce, de = b.component(f"charge_{k}"), b.component(f"discharge_{k}")
         b.add_component(f"busy_{k}_part", pyo.Constraint(
-            both, rule=lambda _, t: ce[t] / cmax + de[t] / dmax <= g[t]))
+            both, rule=lambda _, t: ce[t] / ccap[t] + de[t] / dcap[t] <= g[t]))
         b.add_component(f"busy_{k}_rest", pyo.Constraint(
-            both, rule=lambda _, t: (port.charge_kw[t] - ce[t]) / cmax + (port.discharge_kw[t] - de[t]) / dmax
+            both, rule=lambda _, t: (port.charge_kw[t] - ce[t]) / ccap[t] + (port.discharge_kw[t] - de[t]) / dcap[t]
             <= 1 - g[t]))
