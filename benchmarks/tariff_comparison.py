@@ -157,6 +157,7 @@ def _site_and_prices(start: str, days: int, tariff_label: str) -> tuple[Site, ob
 
 
 def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str, object]:
+    from planner.jobs.compare import export_label
     from planner.jobs.simulate.simulation import simulate
 
     tariff_label, strategy, start, days, forecast, replan = args
@@ -167,6 +168,7 @@ def _run_one(args: tuple[str, str, str, int, str, int | None]) -> tuple[str, str
     except Exception as exc:  # noqa: BLE001 - one failed run is reported, the others still finish
         return tariff_label, strategy, f"{type(exc).__name__}: {exc}"
     result.tariff = tariff_label
+    result.export = export_label(TARIFFS[tariff_label])  # the export the label's scheme pairs with
     return tariff_label, strategy, result
 
 

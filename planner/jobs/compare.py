@@ -62,7 +62,7 @@ class ComparisonResult:
             t = r.totals
             row = {
                 "tariff": tariff,
-                "export": export_label(tariff),
+                "export": getattr(r, "export", None) or export_label(tariff),
                 "strategy": strategy,
                 "planned_wear": r.planned_wear,
                 "v2g": bool(r.v2g),
