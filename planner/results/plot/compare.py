@@ -93,6 +93,19 @@ def plot_week(comparison: Any, path: str | Path) -> Path:
 
 
 
+def _wrap(name: str, width: int = 12) -> str:
+    """A strategy name broken after underscores into lines of about ``width`` characters."""
+    lines, line = [], ""
+    for part in name.split("_"):
+        piece = part if not line else "_" + part
+        if line and len(line) + len(piece) > width:
+            lines.append(line + "_")
+            line = part
+        else:
+            line += piece
+    return "\n".join([*lines, line])
+
+
 def plot_v2g(answer: pd.DataFrame, currency: str, days: int, path: str | Path) -> Path:
     """Does V2G pay? Per tariff, two stacked bars: the best run without V2G (pale) and the best with it
     (``answer`` from :func:`planner.jobs.v2g_answer.v2g_answer`). Segments: energy and charges, wear (its
@@ -120,7 +133,7 @@ def plot_v2g(answer: pd.DataFrame, currency: str, days: int, path: str | Path) -
         ax.plot(xs, answer[f"{side}_net_cost"].to_numpy(dtype=float), "o", color="k", ms=4,
                 label="net cost" if k == 1 else None)
         ticks += list(xs)
-        tick_labels += [f"{name}\n({'no V2G' if side == 'without' else 'V2G'})" for name in answer[f"{side}_strategy"]]
+        tick_labels += [f"{_wrap(name)}\n({'no V2G' if side == 'without' else 'V2G'})" for name in answer[f"{side}_strategy"]]
     stacks = [answer[[f"{side}_{p}" for p in ("energy", "wear", "stored")]].clip(lower=0).sum(axis=1).max()
               for side in ("without", "with")]
     top = max(1e-9, *stacks, float(np.nanmax(answer[["without_net_cost", "with_net_cost"]].to_numpy())))
