@@ -43,9 +43,13 @@ from planner.solve.highs import highs_from_form, run_highs  # noqa: E402
 from planner.solve.options import SolveOptions  # noqa: E402
 
 
-def _variant(tariff: dict, charge_min_kw: float | None = None) -> planner.Scenario:
+def _variant(tariff: dict, charge_min_kw: float | None = None, currency: str | None = None) -> planner.Scenario:
     raw, base = speed.case_raw("agile-v2g", "48h-15min")
     raw["tariff"] = tariff
+    if currency is not None:  # a home in that market: its money and its equipment's wear in that currency
+        raw["currency"] = currency
+        for asset in raw.get("battery", []) + raw.get("vehicle", []):
+            asset.setdefault("degradation", {})["currency"] = currency
     if charge_min_kw is not None:
         raw["vehicle"][0]["charge_min_kw"] = charge_min_kw
     raw["name"] = f"{tariff['scheme']}-15min"
@@ -58,7 +62,7 @@ CASES: dict[str, Callable[[], planner.Scenario]] = {
     "go-7d": lambda: speed.build_case("tou-v2g", "7d-15min"),
     "negative-5min": lambda: speed.build_case("negative-v2g", "48h-5min"),
     "flat-minpower-15min": lambda: _variant({"scheme": "flat-price-cap"}, charge_min_kw=4.1),
-    "flanders-15min": lambda: _variant({"scheme": "flanders-capacity"}),
+    "flanders-15min": lambda: _variant({"scheme": "flanders-capacity"}, currency="EUR"),
     "depot-200": lambda: planner.load_scenario(speed.EXAMPLES / "depot-200-vans.toml"),
 }
 
