@@ -1,8 +1,8 @@
 """Regret of the rolling plan: the study's realistic-forecast run against its perfect-foresight run.
 
 For each tariff and strategy: net cost with the realistic forecast and with perfect foresight (the same
-accounting: energy, charges, wear charged by the cycle-depth model, stored energy at the end valued by the
-terminal-value rule), the saving against charging on arrival on the same tariff with each forecast, and the
+accounting: energy, charges, cycle and calendar ageing on each pack's continuous SoC trajectory, stored
+energy at the end valued by the terminal-value rule), the saving against charging on arrival on the same tariff with each forecast, and the
 share of the perfect-foresight saving the realistic plan keeps. Reads the two report folders written by
 ``tariff_comparison.py`` and writes ``regret.md`` and ``regret.csv`` into the first one::
 
