@@ -38,8 +38,6 @@ import rainflow
 from planner.domain.wear import resolve_wear_model
 from planner.domain.wear_costs import cycle_depth_costs, open_depth_kwh
 from planner.domain.wear_params import (
-    DEFAULT_END_OF_LIFE_FRACTION,
-    calendar_cost_per_kwh_hour,
     life_used_per_cycle,
 )
 from planner.inputs.specs import Scenario
@@ -112,18 +110,12 @@ def cycle_costs(spec: object, traj: Trajectory, discharge_kwh: float) -> np.ndar
 
 def calendar_costs(spec: object, traj: Trajectory) -> np.ndarray:
     """Calendar-ageing cost of each interval [currency]: zero for a pack without calendar parameters."""
-    table = spec.degradation or {}
-    usable = _usable_kwh(spec)
-    threshold = float(table.get("calendar_soc_threshold_fraction", 0.8))
-    if "cost_per_kwh_hour" in table:
-        rate = float(table["cost_per_kwh_hour"])
-    elif "calendar_fade_per_year_fraction" in table and "replacement_cost" in table:
-        rate = calendar_cost_per_kwh_hour(
-            float(table["replacement_cost"]), usable, float(table["calendar_fade_per_year_fraction"]),
-            float(table.get("end_of_life_capacity_fraction", DEFAULT_END_OF_LIFE_FRACTION)), threshold)
-    else:
+    table = dict(spec.degradation or {})
+    if "cost_per_kwh_hour" not in table and not {"calendar_fade_per_year_fraction", "replacement_cost"} <= set(table):
         return np.zeros(len(traj.soc_kwh) - 1)
-    x = traj.soc_kwh - threshold * usable  # SoC above the threshold [kWh], negative below
+    wear = resolve_wear_model({**table, "model": "calendar"}, spec.capacity_kwh, spec.eta_discharge, 0.0)
+    rate = wear.calendar_cost_per_kwh_hour
+    x = traj.soc_kwh - wear.calendar_threshold_kwh  # SoC above the threshold [kWh], negative below
     x0, x1 = x[:-1], x[1:]
     hours = np.diff(traj.times.as_unit("ns").asi8) / 3.6e12
     both = (x0 >= 0) & (x1 >= 0)

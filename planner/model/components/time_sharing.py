@@ -77,6 +77,18 @@ def _cap(expr: Any, default: float) -> float:
     return min(float(ub), float(default)) if ub is not None else float(default)
 
 
+def _part_power(b: pyo.Block, name: str, power: dict[int, Any], cap: dict[int, float], steps: list[int],
+                g: Any) -> Any:
+    """The export part's share ``x`` of one power: ``0 <= x <= power``, ``x <= cap g``,
+    ``power - x <= cap (1 - g)``; returns the variable (block components ``<name>``, ``<name>_of``, ...)."""
+    x = pyo.Var(steps, domain=pyo.NonNegativeReals)
+    b.add_component(name, x)
+    b.add_component(f"{name}_of", pyo.Constraint(steps, rule=lambda _, t: x[t] <= power[t]))
+    b.add_component(f"{name}_in_part", pyo.Constraint(steps, rule=lambda _, t: x[t] <= cap[t] * g[t]))
+    b.add_component(f"{name}_rest", pyo.Constraint(steps, rule=lambda _, t: power[t] - x[t] <= cap[t] * (1 - g[t])))
+    return x
+
+
 def _add_port(b: pyo.Block, k: int, port: Any, steps: list[int], g: Any, flows: dict[int, list[Any]]) -> None:
     """The export part's charge ``ce`` and discharge ``de`` of one storage port, with the rows above (each
     power's cap is its variable's bound: a car's limit times its plugged fraction of the step)."""
@@ -87,21 +99,11 @@ def _add_port(b: pyo.Block, k: int, port: Any, steps: list[int], g: Any, flows: 
     charge_steps = [t for t in steps if ccap.get(t, 0.0) > 0]
     dis_steps = [t for t in steps if dcap.get(t, 0.0) > 0]
     if charge_steps:
-        ce = pyo.Var(charge_steps, domain=pyo.NonNegativeReals)
-        b.add_component(f"charge_{k}", ce)
-        b.add_component(f"charge_{k}_of", pyo.Constraint(charge_steps, rule=lambda _, t: ce[t] <= port.charge_kw[t]))
-        b.add_component(f"charge_{k}_in_part", pyo.Constraint(charge_steps, rule=lambda _, t: ce[t] <= ccap[t] * g[t]))
-        b.add_component(f"charge_{k}_rest", pyo.Constraint(
-            charge_steps, rule=lambda _, t: port.charge_kw[t] - ce[t] <= ccap[t] * (1 - g[t])))
+        ce = _part_power(b, f"charge_{k}", port.charge_kw, ccap, charge_steps, g)
         for t in charge_steps:
             flows[t].append(-ce[t])
     if dis_steps:
-        de = pyo.Var(dis_steps, domain=pyo.NonNegativeReals)
-        b.add_component(f"discharge_{k}", de)
-        b.add_component(f"discharge_{k}_of", pyo.Constraint(dis_steps, rule=lambda _, t: de[t] <= port.discharge_kw[t]))
-        b.add_component(f"discharge_{k}_in_part", pyo.Constraint(dis_steps, rule=lambda _, t: de[t] <= dcap[t] * g[t]))
-        b.add_component(f"discharge_{k}_rest", pyo.Constraint(
-            dis_steps, rule=lambda _, t: port.discharge_kw[t] - de[t] <= dcap[t] * (1 - g[t])))
+        de = _part_power(b, f"discharge_{k}", port.discharge_kw, dcap, dis_steps, g)
         for t in dis_steps:
             flows[t].append(de[t])
     both = sorted(set(charge_steps) & set(dis_steps))
