@@ -297,7 +297,8 @@ def _plot_report(comparison: ComparisonResult, folder: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------------
 def first_start(path: str | Path, history_days: int = 8) -> str:
     """The first local day (``YYYY-MM-DD``) a compare of scenario ``path`` can start on: the first local
-    midnight of its zone with ``history_days`` of its load and solar CSVs before it."""
+    midnight of its zone with ``history_days`` of its load and solar CSVs before it, and not before the day
+    of the first arrival in any car's ``sessions_csv``."""
     import tomllib
 
     path = Path(path)
@@ -312,6 +313,10 @@ def first_start(path: str | Path, history_days: int = 8) -> str:
     day = earliest.normalize()
     if day < earliest:
         day += pd.Timedelta(days=1)
+    arrivals = [v.session_source.rows[0].arrive for v in template.vehicles
+                if v.session_source is not None and v.session_source.rows]
+    if arrivals:  # a car's sessions file starts later: begin on the day of its first arrival
+        day = max(day, max(arrivals).tz_convert(tz).normalize())
     return str(day.date())
 
 
@@ -337,7 +342,7 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     """A :class:`Site` from a scenario file whose load and solar come from CSV files covering the period.
 
     The scenario's equipment is kept; its ``[load]`` and ``[solar]`` CSVs are re-read over the simulated
-    period (plus ``history_days`` before it and up to two days after, cut where the CSVs end), and its sessions become the true sessions
+    period (a scenario without ``[solar]`` has no PV) (plus ``history_days`` before it and up to two days after, cut where the CSVs end), and its sessions become the true sessions
     (fixed arrival SoC; a ``sessions_csv`` or ``[[vehicle.weekly]]`` gives every session of the period).
     """
     import tomllib
@@ -352,7 +357,8 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     begin = local_start.tz_convert("UTC") - pd.Timedelta(days=history_days)
     end = begin + pd.Timedelta(days=days + history_days + 2)
     frames = {}
-    for key in ("load", "solar"):
+    profiled = [key for key in ("load", "solar") if key == "load" or key in raw]  # no [solar]: no PV
+    for key in profiled:
         table = raw.get(key, {})
         if "csv" not in table:
             raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
@@ -371,7 +377,8 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
             )
         end = min(end, frames[key].index[-1] + pd.Timedelta(minutes=step))
     grid = TimeGrid(begin, step, max(1, int((end - begin) / pd.Timedelta(minutes=step))), tz)
-    series = {key: read_profile(raw, key, grid, path.parent) for key in ("load", "solar")}
+    series = {key: read_profile(raw, key, grid, path.parent) for key in profiled}
+    series.setdefault("solar", np.zeros(grid.steps))
     sessions = {v.name: _true_sessions(v, begin, end) for v in template.vehicles}
     return Site(template, grid.index.tz_convert("UTC"), series["load"], series["solar"], sessions)
 
