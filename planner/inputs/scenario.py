@@ -101,7 +101,9 @@ def _read_tariff(r: ScenarioReader, raw: Mapping[str, Any], grid: TimeGrid) -> T
             return None
         try:
             currency = raw.get("currency") if isinstance(raw.get("currency"), str) else None
-            return resolver(table, grid, r.base_dir, "tariff", currency=currency)
+            spec = resolver(table, grid, r.base_dir, "tariff", currency=currency)
+            r.notes.extend(spec.notes)
+            return spec
         except ScenarioError as exc:
             r.issues.extend(exc.issues)
             return None

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import pandas as pd
 
 from planner.api import plan
 from planner.errors import ScenarioError
 from planner.inputs.scenario import scenario_from_dict
+from planner.inputs.tariffs.dated import version_on
 from planner.inputs.tariffs.scheme import list_schemes, load_scheme
 from planner.verify import verify
 
@@ -309,7 +311,8 @@ def test_plan_on_every_scheme_verifies_with_separate_terms(scheme, extra, curren
         float(np.dot(scenario.tariff.export_price_per_kwh, exp) * h), abs=1e-9
     )
     # 24 hours from local midnight on an ordinary day: exactly one day of standing charge
-    daily = load_scheme(scheme).standing_charge_per_day
+    day = pd.Timestamp(start).tz_convert(tz).date()
+    daily = version_on(load_scheme(scheme), day)[0].standing_charge_per_day  # the rates in force that day
     assert costs["standing_charge"] == pytest.approx(daily)
     if scenario.tariff.demand_charges:
         (charge,) = scenario.tariff.demand_charges

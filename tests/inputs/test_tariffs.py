@@ -20,6 +20,7 @@ import pytest
 
 from planner.errors import ScenarioError
 from planner.inputs.tariffs import scheme as tariffs
+from planner.inputs.tariffs.dated import version_on
 from planner.inputs.tariffs.scheme import load_scheme, tariff_from_table
 from planner.timegrid import TimeGrid
 
@@ -78,13 +79,13 @@ def test_every_scheme_has_sources_and_currency(name):
 
 
 # ------------------------------------------------------------------------------------------------
-# flat-price-cap: 27.69 p/kWh, 54.75 p/day
+# flat-price-cap: 27.69 p/kWh, 54.75 p/day from 2026-01-01 (the latest dated rates, kept after 31 Mar 2026)
 # ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("step", [15, 30, 60])
 def test_flat_every_step_and_standing_charge_per_local_day(step):
-    for date, hours in (("2025-01-15", 24), ("2025-03-30", 23), ("2025-10-26", 25)):
+    for date, hours in (("2026-01-15", 24), ("2026-03-29", 23), ("2026-10-25", 25)):
         frame = day("flat-price-cap", date, step)
         assert len(frame) == hours * 60 // step
         assert np.all(frame.import_price_per_kwh == 0.2769)
@@ -95,22 +96,22 @@ def test_flat_every_step_and_standing_charge_per_local_day(step):
 
 def test_flat_standing_charge_pro_rata_on_short_day_and_odd_start():
     scheme = load_scheme("flat-price-cap")
-    # 12 hours of the 23-hour day 2025-03-30: 12/23 of a day
-    spec = scheme.prices(grid("2025-03-30T00:00:00+00:00", 24))
+    # 12 hours of the 23-hour day 2026-03-29: 12/23 of a day
+    spec = scheme.prices(grid("2026-03-29T00:00:00+00:00", 24))
     assert spec.standing_charge_cost == pytest.approx(0.5475 * 12 / 23)
     # 24 h from 00:07 on an ordinary day: 1433/1440 of one day and 7/1440 of the next
-    spec = scheme.prices(grid("2025-01-15T00:07:00+00:00", 24, 60))
+    spec = scheme.prices(grid("2026-01-15T00:07:00+00:00", 24, 60))
     assert spec.standing_charge_cost == pytest.approx(0.5475)
     # 48 h from noon
-    spec = scheme.prices(grid("2025-01-15T12:00:00+00:00", 96))
+    spec = scheme.prices(grid("2026-01-15T12:00:00+00:00", 96))
     assert spec.standing_charge_cost == pytest.approx(2 * 0.5475)
 
 
 # ------------------------------------------------------------------------------------------------
-# economy7: 17.239 p 00:00-07:00 GMT (meter on GMT all year), 40.995 p otherwise
+# economy7: 17.239 p 00:00-07:00 GMT (meter on GMT all year), 45.504 p otherwise (rates from Jan 2024)
 # ------------------------------------------------------------------------------------------------
 
-E7_NIGHT, E7_DAY = 0.17239, 0.40995
+E7_NIGHT, E7_DAY = 0.17239, 0.45504
 
 
 def test_economy7_winter_day_30min():
@@ -299,9 +300,9 @@ def test_outgoing_fixed_is_export_only():
 
 @pytest.mark.parametrize("step", [15, 30, 60])
 def test_outgoing_fixed_combined_with_flat_import(step):
-    g = load_scheme("flat-price-cap").day_grid("2025-03-30", step)
+    g = load_scheme("flat-price-cap").day_grid("2026-03-29", step)
     spec = load_scheme("flat-price-cap").prices(g, export_scheme=load_scheme("outgoing-fixed"))
-    assert np.all(spec.export_price_per_kwh == 0.15)
+    assert np.all(spec.export_price_per_kwh == 0.12)  # Outgoing Fixed's rate from 1 Mar 2026
     assert np.all(spec.import_price_per_kwh == 0.2769)
     assert spec.scheme == "flat-price-cap+outgoing-fixed"
 
@@ -995,7 +996,7 @@ def _agile_da(utc: datetime, local: datetime, export: bool) -> float:
 REFERENCE = {
     "flat-price-cap": (
         "Europe/London",
-        ("2025-01-15", "2025-03-30", "2025-10-26"),
+        ("2026-01-15", "2026-03-29", "2026-10-25"),
         lambda u, loc: 0.2769,
         lambda u, loc: 0.0,
     ),
@@ -1101,7 +1102,7 @@ def test_matrix_against_minute_reference(name, kind, step, odd):
     np.testing.assert_allclose(spec.import_price_per_kwh, expected_imp, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(spec.export_price_per_kwh, expected_exp, rtol=1e-12, atol=1e-12)
     # standing charge: the covered share of the local day (plus 7 min of the next day when odd)
-    daily = load_scheme(name).standing_charge_per_day
+    daily = version_on(load_scheme(name), pd.Timestamp(start).tz_convert(zone).date())[0].standing_charge_per_day
     if name == "economy7":  # billing days of a GMT meter are UTC days
         expected_standing = daily * steps * step / 1440
     else:

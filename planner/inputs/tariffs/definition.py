@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.errors import Issue, ScenarioError
 from planner.inputs.tariffs.clock import Clock, local_midnight, minutes_between
+from planner.inputs.tariffs.dated import piecewise, piecewise_sum, stale_notes
 from planner.inputs.tariffs.rules import (
     DemandRule,
     FlatRule,
@@ -55,6 +56,11 @@ class Scheme:
         Peak-import charge, if any.
     path : pathlib.Path
         The file it was read from.
+    valid_to : datetime.date or None
+        Last date the figures apply (inclusive); None: until changed.
+    versions : tuple of Scheme
+        Dated versions of the rates (:mod:`planner.inputs.tariffs.dated`), sorted by ``valid_from``; empty:
+        one set of rates.
     """
 
     name: str
@@ -70,6 +76,8 @@ class Scheme:
     export_rule: PriceRule | None
     demand_rule: DemandRule | None
     path: Path
+    valid_to: _dt.date | None = None
+    versions: tuple[Scheme, ...] = ()
 
     # -- public -----------------------------------------------------------------------------------
     def prices(
@@ -145,10 +153,8 @@ class Scheme:
                     )
                 ]
             )
-        clock = Clock.of(grid, self.timezone)
-        import_price = self._rule_prices(
-            self.import_rule, clock, import_series, wholesale_series, fx_rate, f"{field}.import"
-        )
+        import_price = piecewise(self, grid, lambda v, c: v._rule_prices(
+            v.import_rule, c, import_series, wholesale_series, fx_rate, f"{field}.import"))
         if export_scheme is not None:
             if export_scheme.export_rule is None:
                 raise ScenarioError(
@@ -160,19 +166,11 @@ class Scheme:
                         )
                     ]
                 )
-            export_clock = Clock.of(grid, export_scheme.timezone)
-            export_price = export_scheme._rule_prices(
-                export_scheme.export_rule,
-                export_clock,
-                export_series,
-                None,
-                None,
-                f"{field}.export",
-            )
+            export_price = piecewise(export_scheme, grid, lambda v, c: v._rule_prices(
+                v.export_rule, c, export_series, None, None, f"{field}.export"))
         elif self.export_rule is not None:
-            export_price = self._rule_prices(
-                self.export_rule, clock, export_series, wholesale_series, fx_rate, f"{field}.export"
-            )
+            export_price = piecewise(self, grid, lambda v, c: v._rule_prices(
+                v.export_rule, c, export_series, wholesale_series, fx_rate, f"{field}.export"))
         else:
             if export_series is not None:
                 raise ScenarioError(
@@ -185,25 +183,21 @@ class Scheme:
                     ]
                 )
             export_price = np.zeros(grid.steps)
-        daily = (
-            self.standing_charge_per_day
-            if standing_charge_per_day is None
-            else standing_charge_per_day
-        )
-        standing = standing_charge_for(clock, float(daily))
-        if export_scheme is not None and export_scheme.standing_charge_per_day:
-            standing += standing_charge_for(
-                Clock.of(grid, export_scheme.timezone), export_scheme.standing_charge_per_day
-            )
+        standing = piecewise_sum(self, grid, lambda v, c: standing_charge_for(c, float(
+            v.standing_charge_per_day if standing_charge_per_day is None else standing_charge_per_day)))
+        if export_scheme is not None:
+            standing += piecewise_sum(export_scheme, grid,
+                                      lambda v, c: standing_charge_for(c, v.standing_charge_per_day))
         demand: tuple[DemandCharge, ...] = ()
         if self.demand_rule is not None:
-            demand = demand_charges_for(clock, self.demand_rule, month_peak_so_far_kw)
+            demand = demand_charges_for(Clock.of(grid, self.timezone), self.demand_rule, month_peak_so_far_kw)
         return TariffSpec(
             import_price_per_kwh=import_price,
             export_price_per_kwh=export_price,
             standing_charge_cost=standing,
             demand_charges=demand,
             scheme=self.name if export_scheme is None else f"{self.name}+{export_scheme.name}",
+            notes=stale_notes(self, grid) + (stale_notes(export_scheme, grid) if export_scheme else ()),
         )
 
     def day_grid(self, date: _dt.date | str, step_minutes: int = 30) -> TimeGrid:

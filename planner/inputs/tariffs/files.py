@@ -12,6 +12,7 @@ from pathlib import Path
 
 from planner.errors import Issue, PlannerError, ScenarioError
 from planner.inputs.paths import data_dir
+from planner.inputs.tariffs.dated import RATES_KEYS, merged_rates
 from planner.inputs.tariffs.definition import Scheme
 from planner.inputs.tariffs.parsing import Problems, parse_demand, parse_rule
 from planner.timegrid import check_timezone
@@ -47,6 +48,8 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
             "currency",
             "timezone",
             "valid_from",
+            "valid_to",
+            "rates",
             "sources",
             "notes",
             "unconfirmed",
@@ -82,16 +85,10 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
         except ScenarioError as exc:
             problems.issues.extend(exc.issues)
             timezone = None
-    valid_from: _dt.date | None = None
-    if "valid_from" in raw:
-        value = raw["valid_from"]
-        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-            valid_from = value
-        else:
-            try:
-                valid_from = _dt.date.fromisoformat(str(value))
-            except ValueError:
-                problems.add("valid_from", value, "a date YYYY-MM-DD")
+    valid_from = _date(raw, "valid_from", problems)
+    valid_to = _date(raw, "valid_to", problems)
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        problems.add("valid_to", str(valid_to), f"a date on or after valid_from {valid_from}")
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("sources", "unconfirmed"):
         value = raw.get(key, [])
@@ -125,6 +122,9 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
         if "demand_charge" in raw
         else None
     )
+    versions = _versions(raw, path, series_dir, problems) if "rates" in raw else ()
+    if versions and demand_rule is not None:
+        problems.add("rates", "dated rates", "no [demand_charge] in a scheme with dated rates")
     if problems.issues:
         raise ScenarioError(problems.issues, source=str(path))
     return Scheme(
@@ -141,7 +141,51 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
         export_rule=export_rule,
         demand_rule=demand_rule,
         path=path,
+        valid_to=valid_to,
+        versions=versions,
     )
+
+
+def _date(raw: dict, key: str, problems: Problems) -> _dt.date | None:
+    if key not in raw:
+        return None
+    value = raw[key]
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.add(key, value, "a date YYYY-MM-DD")
+        return None
+
+
+def _versions(raw: dict, path: Path, series_dir: Path, problems: Problems) -> tuple[Scheme, ...]:
+    """The dated versions of a scheme: its top level and each ``[[rates]]`` table
+    (:mod:`planner.inputs.tariffs.dated`), sorted by ``valid_from``, none overlapping."""
+    entries = raw["rates"]
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        problems.add("rates", entries, "a list of [[rates]] tables")
+        return ()
+    top = {k: v for k, v in raw.items() if k not in ("rates",)}
+    tables = [("", top)]
+    for i, entry in enumerate(entries):
+        problems.keys(entry, f"rates[{i}]", RATES_KEYS, {"valid_from"})
+        tables.append((f"rates[{i}].", merged_rates(raw, entry)))
+    versions = []
+    for prefix, table in tables:
+        try:
+            versions.append(parse_scheme(table, path, series_dir))
+        except ScenarioError as exc:
+            for issue in exc.issues:
+                problems.add(prefix + issue.field, issue.value, issue.expected)
+    versions.sort(key=lambda v: v.valid_from or _dt.date.min)
+    for before, after in zip(versions, versions[1:], strict=False):
+        if before.valid_to is not None and before.valid_to >= after.valid_from:
+            problems.add("rates.valid_from", str(after.valid_from),
+                         f"a date after {before.valid_to}, the end of the rates valid from {before.valid_from}")
+        elif before.valid_from == after.valid_from:
+            problems.add("rates.valid_from", str(after.valid_from), "one set of rates per valid_from date")
+    return tuple(versions)
 
 
 def list_schemes() -> list[str]:

@@ -48,6 +48,8 @@ class TariffSpec:
         Peak-import charges, one per billing window touched by the horizon.
     scheme : str or None
         Name of the scheme the prices came from, None for explicit series.
+    notes : tuple of str
+        What the prices rest on that a user should know (a dated scheme's rates used past their validity).
     """
 
     import_price_per_kwh: np.ndarray
@@ -55,3 +57,4 @@ class TariffSpec:
     standing_charge_cost: float = 0.0
     demand_charges: tuple[DemandCharge, ...] = field(default_factory=tuple)
     scheme: str | None = None
+    notes: tuple[str, ...] = ()

@@ -12,16 +12,17 @@ import pandas as pd
 
 from planner.errors import Issue, ScenarioError
 from planner.inputs.tariffs.clock import Clock
+from planner.inputs.tariffs.dated import validity, version_on
 from planner.inputs.tariffs.files import list_schemes, load_scheme
 
 
 def format_scheme_list() -> str:
-    """One line per shipped scheme: name, currency, valid-from date and title."""
+    """One line per shipped scheme: name, currency, the dates its rates are stated for, and title."""
     lines = []
     for name in list_schemes():
         scheme = load_scheme(name)
         flag = " (some values unconfirmed)" if scheme.unconfirmed else ""
-        lines.append(f"{name:<24} {scheme.currency}  {scheme.valid_from}  {scheme.title}{flag}")
+        lines.append(f"{name:<24} {scheme.currency}  {validity(scheme):<24}  {scheme.title}{flag}")
     return "\n".join(lines)
 
 
@@ -38,7 +39,14 @@ def format_scheme_day(
     if isinstance(step_minutes, bool) or not isinstance(step_minutes, int) or not 1 <= step_minutes <= 60 \
             or 1440 % step_minutes:
         raise ScenarioError([Issue("--step-minutes", step_minutes, "whole minutes from 1 to 60 that divide a day")])
-    scheme = load_scheme(name_or_path)
+    top = load_scheme(name_or_path)
+    scheme = top
+    if date is not None:
+        try:
+            day = pd.Timestamp(str(date)).date()
+        except ValueError:
+            raise ScenarioError([Issue("--date", date, "a date YYYY-MM-DD")]) from None
+        scheme = version_on(top, day)[0]  # the rates in force that day
     rules = (
         ("import", scheme.import_rule),
         ("export", scheme.export_rule),
@@ -56,6 +64,12 @@ def format_scheme_day(
             f"demand charge: {d.rate_per_kw_per_month:g} {scheme.currency} per kW of monthly peak import "
             f"(at least {d.floor_kw:g} kW, metered over {d.measurement_minutes} min)"
         )
+    if top.versions:
+        lines.append(f"dated rates ({len(top.versions)} sets; a date between or after them keeps the rates before it):")
+        for v in top.versions:
+            imp = v.import_rule.describe() if v.import_rule is not None else "none"
+            lines.append(f"  {v.valid_from} to {v.valid_to or '...'}: standing {v.standing_charge_per_day:g}/day; "
+                         f"import {imp}")
     if scheme.notes:
         lines.append(f"notes: {scheme.notes}")
     lines.append("sources: " + ", ".join(scheme.sources))

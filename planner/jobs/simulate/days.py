@@ -97,7 +97,7 @@ def decide_and_execute(
     decision.solve_seconds = time.perf_counter() - t_dec
     grid = TimeGrid(t0, step_min, n_commit, tz)
     sl = slice(i0, i0 + n_commit)
-    standing = prices.standing_charge_per_day * (1.0 if whole_day else n_commit * step_min / 1440.0)
+    standing = prices.standing_cost(sl, step_min, whole_day)
     tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(), standing)
     pieces = day_pieces(template, sessions, t0, t1)
     truth, plan, bat_end, veh_end, deficit = execute_day(

@@ -288,7 +288,7 @@ def simulate(
             arrivals_from_parts(pieces, parts, veh_soc)
             sl = slice(i0, i0 + n_commit)
             tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(),
-                                prices.standing_charge_per_day)
+                                prices.standing_cost(sl, step_min, True))
             truth = truth_scenario(template, TimeGrid(t0, step_min, n_commit, tz), site.load_kw[sl],
                                     site.solar_kw[sl], tariff, bat_soc, pieces)
             schedule = pd.concat([p.plan.schedule for p in parts])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.errors import PlannerError, ScenarioError
 from planner.inputs.specs import Scenario
+from planner.inputs.tariffs.dated import standing_per_step
 from planner.inputs.tariffs.rules import FlatRule, WindowRule
 from planner.inputs.tariffs.scheme import load_scheme
 from planner.timegrid import TimeGrid
@@ -115,9 +116,12 @@ class SitePrices:
     import_price_per_kwh, export_price_per_kwh : numpy.ndarray
         One price per step of the site's index [currency/kWh].
     standing_charge_per_day : float
-        Fixed charge per local day [currency/day].
+        Fixed charge per local day [currency/day] (the latest rates of a dated scheme).
     publication : PricePublication or None
         None: prices are known in advance (fixed windows); else when they are published.
+    standing_charge_per_step : numpy.ndarray or None
+        The fixed charge each step carries [currency] (a local day's steps sum to that day's charge, as
+        the rates in force on it set it); None: ``standing_charge_per_day`` spread over each day.
     """
 
     name: str
@@ -125,6 +129,15 @@ class SitePrices:
     export_price_per_kwh: np.ndarray
     standing_charge_per_day: float = 0.0
     publication: PricePublication | None = None
+    standing_charge_per_step: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+
+    def standing_cost(self, steps: slice, step_minutes: int, whole_day: bool) -> float:
+        """Fixed charge of the steps ``steps`` [currency] (``whole_day``: they are one whole local day)."""
+        if self.standing_charge_per_step is not None:
+            return float(self.standing_charge_per_step[steps].sum())
+        n = len(range(*steps.indices(len(self.import_price_per_kwh))))
+        return self.standing_charge_per_day * (1.0 if whole_day else n * step_minutes / 1440.0)
 
 
 def prices_from_scheme(site: Site, tariff: str) -> SitePrices:
@@ -152,12 +165,15 @@ def prices_from_scheme(site: Site, tariff: str) -> SitePrices:
         for rule in (scheme.import_rule, (export_scheme or scheme).export_rule)
     )
     per_day = scheme.standing_charge_per_day + (export_scheme.standing_charge_per_day if export_scheme else 0.0)
+    per_step = standing_per_step(scheme, grid) + (standing_per_step(export_scheme, grid) if export_scheme else 0.0)
     return SitePrices(
         tariff,
         np.asarray(spec.import_price_per_kwh, dtype=float),
         np.asarray(spec.export_price_per_kwh, dtype=float),
         float(per_day),
         PricePublication(timezone=scheme.timezone) if dynamic else None,
+        per_step,
+        spec.notes,
     )
 
 def wall_time(day: pd.Timestamp, hhmm: str) -> pd.Timestamp:
