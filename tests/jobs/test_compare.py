@@ -44,9 +44,9 @@ def test_table_terms_add_up(comparison):
     run = result.results[("agile", "optimal_v2g_wear")]
     row = table[(table.tariff == "agile") & (table.strategy == "optimal_v2g_wear")].iloc[0]
     assert row.cost_per_100km == pytest.approx(run.totals["net_cost"] / (run.totals["drive_kwh"] * 6.0 / 100))
-    # flat tariff: the standing charge is two days at 0.5475 GBP/day
+    # flat tariff: the standing charge is two days at the rates in force (Jul-Sep 2023: 0.53 GBP/day)
     flat = table[table.tariff == "flat"]
-    np.testing.assert_allclose(flat.standing_charge, 2 * 0.5475)
+    np.testing.assert_allclose(flat.standing_charge, 2 * 0.53)
 
 
 def test_report_files(comparison):
