@@ -28,6 +28,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             km_per_kwh=args.km_per_kwh, out=args.out,
             progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
         )
+    for note in result.notes:
+        echo(f"note: {note}", err=True)
     echo(result.markdown())
     if args.out:
         echo(f"report written to {args.out}")

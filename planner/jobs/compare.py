@@ -47,6 +47,8 @@ class ComparisonResult:
     table: pd.DataFrame
     results: dict[tuple[str, str], SimulationResult] = field(default_factory=dict)
     currency: str = "GBP"
+    notes: list[str] = field(default_factory=list)
+    """What the prices rest on (a dated tariff's rates used outside their stated dates), for the report."""
 
     @classmethod
     def from_results(
@@ -183,9 +185,11 @@ def compare_tariffs(
     if not tariffs or not strategies:
         raise ScenarioError("compare needs at least one tariff and one strategy")
     results: dict[tuple[str, str], SimulationResult] = {}
+    notes: list[str] = []
     done = 0
     for tariff in tariffs:
         prices = prices_from_scheme(site, resolve_tariff(tariff))  # the whole period priced once per tariff
+        notes += [n for n in prices.notes if n not in notes]
         above_h = _export_above_import_hours(site, prices, start, days)
         for strategy in strategies:
             base = done
@@ -208,6 +212,7 @@ def compare_tariffs(
         km_per_kwh = own.pop() if len(own) == 1 else None
     comparison = ComparisonResult.from_results(results, (tariffs[0], strategies[0]), km_per_kwh,
                                                site.template.currency)
+    comparison.notes = notes
     if out is not None:
         write_report(comparison, out)
     return comparison
@@ -263,7 +268,7 @@ def write_report(
     ]
     if command:
         lines += [f"Made by: `{command}`", ""]
-    lines += [f"- {note}" for note in extra_notes]
+    lines += [f"- {note}" for note in [*comparison.notes, *extra_notes]]
     answer = v2g_answer(comparison.table)
     if len(answer):
         days = int(comparison.table["days"].iloc[0])

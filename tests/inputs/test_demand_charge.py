@@ -9,8 +9,8 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 from planner.api import plan
 from planner.errors import ScenarioError

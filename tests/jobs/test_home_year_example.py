@@ -1,0 +1,55 @@
+"""The compare-ready example ``data/examples/gb-home-year.toml``: its data, its period and a short compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli.main import main
+from planner.inputs.scenario import load_scenario
+from planner.jobs.compare import first_start, site_from_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "data" / "examples" / "gb-home-year.toml"
+
+
+def test_example_data_is_the_house_and_driver_it_says():
+    scenario = load_scenario(EXAMPLE)
+    (leaf,) = scenario.vehicles
+    rows = leaf.session_source.rows
+    assert len(rows) == 358 and all(s.depart > s.arrive for s in rows)
+    assert all(s.depart_soc_min_kwh == pytest.approx(0.8 * 59.0) for s in rows)
+    # the smart-meter import of 2023 to 20 Dec is 2,033 kWh (data/series/load/README.md)
+    site = site_from_scenario(EXAMPLE, "2023-01-09", 345, history_days=8)
+    year = (site.index >= pd.Timestamp("2023-01-01T00:00Z")) & (site.index < pd.Timestamp("2023-12-20T04:30Z"))
+    assert float(site.load_kw[year].sum() * 0.5) == pytest.approx(2033.0, abs=1.0)
+    assert not site.solar_kw.any()  # the house's PV is behind the meter: no [solar]
+
+
+def test_default_start_waits_for_history_and_the_first_session():
+    assert first_start(EXAMPLE, 8) == "2022-11-20"  # load from 2022-11-01; first arrival 2022-11-20 22:30
+    assert first_start(EXAMPLE, 0) == "2022-11-20"
+
+
+def test_short_compare_on_the_example_prices_by_the_rates_of_its_dates(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["compare", str(EXAMPLE), "--tariffs", "flat+outgoing-fixed,agile",
+                 "--strategies", "cheapest_hours,optimal_v2g", "--start", "2022-12-05", "--days", "2",
+                 "--forecast", "perfect", "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out / "comparison.csv")
+    flat = table[table.tariff == "flat+outgoing-fixed"]
+    # Dec 2022: the Energy Price Guarantee, 34 p/kWh and 46.4 p/day, whatever the strategy
+    np.testing.assert_allclose(flat.import_cost, 0.34 * flat.grid_import_kwh, atol=1e-3)  # CSV: 4 decimals
+    np.testing.assert_allclose(flat.standing_charge, 2 * 0.464, atol=1e-4)
+    assert (table.unmet_departure_kwh < 1e-6).all()
+    report = (out / "comparison.md").read_text(encoding="utf-8")
+    # Outgoing Fixed's rates start 2025-07-17: the report says its rates were used before their dates
+    assert "tariff outgoing-fixed: no rates known for 2022-12-05" in report
+    assert "## Does V2G pay?" in report
+    for name in ("monthly_net_cost.png", "typical_week.png", "v2g_pays.png", "v2g_answer.csv"):
+        assert (out / name).stat().st_size > 0
+    assert "no rates known" in capsys.readouterr().err
