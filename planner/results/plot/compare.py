@@ -140,9 +140,11 @@ def plot_v2g(answer: pd.DataFrame, currency: str, days: int, path: str | Path) -
     for xi, (_, r) in zip(x, answer.iterrows(), strict=True):
         saving = float(r["v2g_saving"])
         amount = f"{abs(saving):,.0f}" if abs(saving) >= 10 else f"{abs(saving):,.2f}"
-        ax.text(xi, top * 1.03, f"{r['tariff']} (export: {r['export']})\nV2G {'saves' if saving > 0 else 'costs'} "
+        tariff = str(r["tariff"])  # an import+export pair names its export; else say which export it used
+        name = tariff.replace("+", "\n+ ") if "+" in tariff else f"{tariff}\n(export: {r['export']})"
+        ax.text(xi, top * 1.03, f"{name}\nV2G {'saves' if saving > 0 else 'costs'} "
                 f"{amount}", ha="center", va="bottom", fontsize=8.5, color="#2a7f2a" if saving > 0 else "#b22222")
-    ax.set_ylim(top=top * 1.2)
+    ax.set_ylim(top=top * 1.3)
     ax.set_xticks(ticks, tick_labels, fontsize=7.5)
     ax.set_ylabel(f"{currency} over {days} days")
     ax.axhline(0.0, color="k", lw=0.6)
