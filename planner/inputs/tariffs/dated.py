@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -24,15 +24,20 @@ import pandas as pd
 from planner.inputs.tariffs.clock import Clock
 from planner.timegrid import TimeGrid
 
-if TYPE_CHECKING:
-    from planner.inputs.tariffs.definition import Scheme
+
+class Scheme(Protocol):
+    """What this module reads of a :class:`planner.inputs.tariffs.definition.Scheme` (which imports it)."""
+
+    name: str
+    timezone: str
+    valid_from: _dt.date | None
+    valid_to: _dt.date | None
+    standing_charge_per_day: float
+    versions: tuple[Any, ...]
 
 RATES_KEYS = {"valid_from", "valid_to", "title", "notes", "sources", "unconfirmed", "standing_charge_per_day",
               "import", "export"}
 """Keys a ``[[rates]]`` table may hold."""
-
-T = TypeVar("T")
-
 
 def merged_rates(top: dict, entry: dict) -> dict:
     """The scheme table of one ``[[rates]]`` version: the top level with ``entry``'s keys replacing its own
