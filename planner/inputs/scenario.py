@@ -19,6 +19,7 @@ from planner.domain.flows import EXPORT_FROM, IMPORT_TO
 from planner.errors import Issue, ScenarioError
 from planner.inputs.assets import check_chargers, read_battery, read_charger, read_vehicle
 from planner.inputs.fidelity import read_kinds
+from planner.inputs.grid_service import read_grid_service
 from planner.inputs.reader import ScenarioReader
 from planner.inputs.specs import (
     DEFAULT_SHORTFALL_PENALTY_PER_KWH,
@@ -228,6 +229,7 @@ def scenario_from_dict(
     load, _ = _read_profile(r, raw, "load", grid, SERIES_KEYS)
     solar, solar_table = _read_profile(r, raw, "solar", grid, SOLAR_KEYS)
     curtailable = r.boolean(solar_table, "curtailable", "solar", True)
+    service = read_grid_service(r, raw)
     if r.issues or tariff is None:
         # also list what is wrong with the assets themselves (fields already reported are not repeated)
 
@@ -249,6 +251,7 @@ def scenario_from_dict(
         shortfall_penalty_per_kwh=penalty,
         notes=tuple(r.notes),
         source=source,
+        grid_service=service,
     )
     issues = check_scenario(scenario)
     if issues:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.domain.flows import EXPORT_FROM, FLOW_SINKS, FLOW_SOURCES, IMPORT_TO
 from planner.inputs.fidelity import Goal, HighSocLimit, ReserveWindow
+from planner.inputs.grid_service import GridServiceSpec
 from planner.inputs.session_source import SessionSource
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.timegrid import TimeGrid
@@ -275,6 +276,8 @@ class Scenario:
         Price of one kWh of unmet target or unserved load [currency/kWh].
     notes : tuple of str
         Informational notes produced while reading (e.g. series cut to the horizon).
+    grid_service : GridServiceSpec or None
+        A paid availability contract (:mod:`planner.inputs.grid_service`); None: none.
     """
 
     name: str
@@ -291,6 +294,7 @@ class Scenario:
     shortfall_penalty_per_kwh: float = DEFAULT_SHORTFALL_PENALTY_PER_KWH
     notes: tuple[str, ...] = ()
     source: str | None = None
+    grid_service: GridServiceSpec | None = None
 
     @property
     def steps(self) -> int:
@@ -314,20 +318,8 @@ class Scenario:
         return replace(self, tariff=tariff)
 
 
-TOP_KEYS = {
-    "schema_version",
-    "name",
-    "currency",
-    "horizon",
-    "grid",
-    "tariff",
-    "load",
-    "solar",
-    "battery",
-    "vehicle",
-    "charger",
-    "shortfall_penalty_per_kwh",
-}
+TOP_KEYS = {"schema_version", "name", "currency", "horizon", "grid", "tariff", "load", "solar", "battery", "vehicle",
+            "charger", "shortfall_penalty_per_kwh", "grid_service"}
 HORIZON_KEYS = {"start", "hours", "step_minutes", "timezone", "steps"}
 GRID_KEYS = {"import_limit_kw", "export_limit_kw", "phase_limit_kw", "import_to", "export_from"}
 TARIFF_ARRAY_KEYS = {

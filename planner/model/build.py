@@ -31,6 +31,7 @@ from planner.model.components.demand_charge import add_demand_charges
 from planner.model.components.end_value import add_end_value
 from planner.model.components.flow_rules import add_flow_rules
 from planner.model.components.grid import add_grid
+from planner.model.components.grid_service import add_grid_service
 from planner.model.components.load import add_load
 from planner.model.components.ramp import add_ramp_penalty
 from planner.model.components.solar import add_solar
@@ -148,6 +149,9 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
                 extra_c = extra_builder(m, scenario, c.storage)
                 if extra_c is not None:
                     contributions.append(extra_c)
+    service_c = add_grid_service(m, scenario, contributions)  # reads the storage ports and the grid
+    if service_c is not None:
+        contributions.append(service_c)
     for cost_model in SITE_COST_MODELS:
         extra = cost_model(m, scenario, options, grid_c)
         if extra is not None:

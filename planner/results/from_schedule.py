@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner.domain.efficiency import charged_kw
 from planner.domain.end_value import end_value_costs
+from planner.domain.grid_service import held_capacity_kw, service_revenue
 from planner.domain.names import wear_block_name
 from planner.domain.ramp import ramp_penalty
 from planner.domain.sessions import kept_windows, shortfall_penalty_per_kwh
@@ -123,6 +124,10 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
 
         terms[("demand_charge", "demand_charge")] = demand_charge_cost(
             scenario.tariff, schedule["grid_import_kw"].to_numpy(dtype=float))
+    if scenario.grid_service is not None:  # what the schedule can hold of what it offered (none: nothing)
+        offered = schedule["grid_service_kw"].to_numpy(dtype=float) if "grid_service_kw" in schedule else 0.0
+        held = np.minimum(offered, held_capacity_kw(scenario, schedule))
+        terms[("grid_service", "grid_service_revenue")] = -service_revenue(scenario, held)
     for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
                                         scenario.tariff.import_price_per_kwh, shortfalls).items():
         terms[(asset, "end_value")] = value

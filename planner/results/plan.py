@@ -3,7 +3,7 @@
 Sign conventions: every ``_kw`` column is a non-negative mean power over its step; ``grid_import_kw`` flows
 into the site, ``grid_export_kw`` out of it; ``<asset>_charge_kw`` flows into a storage asset (AC side).
 ``<asset>_soc_kwh`` is the state of charge at the *end* of the step (NaN while a vehicle is not plugged in).
-Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue`` which is money received.
+Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue`` and ``grid_service_revenue`` (money received).
 """
 
 from __future__ import annotations
@@ -20,9 +20,13 @@ import pandas as pd
 from planner.domain.names import wear_block_name
 from planner.inputs.specs import Scenario
 
+REVENUES = ("export_revenue", "grid_service_revenue")
+"""Cost names that are money received (+ = received), subtracted in ``total``."""
+
 COST_ORDER = (
     "import_cost",
     "export_revenue",
+    "grid_service_revenue",
     "standing_charge",
     "demand_charge",
     "degradation_cost",
@@ -297,6 +301,8 @@ def compute_costs(
     for (component, term), value in model_terms.items():
         if component == "grid" and term in ("import_cost", "export_revenue"):
             continue
+        if term in REVENUES:  # a revenue is a negative cost in the model; reported as money received
+            value = -float(value)
         costs[term] = costs.get(term, 0.0) + float(value)
         if term.startswith("degradation_cost") and component in owners:
             key = f"degradation_cost_{owners[component]}"
@@ -306,8 +312,8 @@ def compute_costs(
     ordered = {k: costs.pop(k) for k in COST_ORDER if k in costs}
     ordered.update(costs)
     ordered.update(per_asset)
-    total = sum(v for k, v in ordered.items() if k != "export_revenue" and not k.startswith("degradation_cost_"))
-    total -= ordered["export_revenue"]
+    total = sum(v for k, v in ordered.items() if k not in REVENUES and not k.startswith("degradation_cost_"))
+    total -= sum(ordered.get(k, 0.0) for k in REVENUES)
     ordered["total"] = float(total)
     return ordered
 

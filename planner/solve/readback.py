@@ -100,6 +100,13 @@ def schedule_from_solution(built: BuiltModel, outcome: SolveOutcome) -> pd.DataF
         "grid_import_kw": np.maximum(imp, 0.0),
         "grid_export_kw": np.maximum(exp, 0.0),
     }
+    service = getattr(m, "grid_service", None)
+    if service is not None:  # capacity held for the grid service (planner.model.components.grid_service)
+        held = np.zeros(n)
+        if service.steps_paid:
+            held[service.steps_paid] = _clean(_values(built, outcome, service.service_kw, service.steps_paid))
+        data["grid_service_kw"] = held
+
     def values(key: Any, variables: Any) -> np.ndarray:
         return _read(built, outcome, key, None if key in _cache(built, outcome) else variables())
 

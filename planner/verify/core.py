@@ -29,6 +29,7 @@ import numpy as np
 from planner.domain.efficiency import charged_kw
 from planner.domain.wear_costs import wear_cost_from_schedule
 from planner.errors import PlannerError
+from planner.verify.grid_service import check_grid_service
 from planner.verify.rules import check_flow_rules, check_taper, check_targets
 from planner.verify.time_sharing import check_time_sharing
 
@@ -278,6 +279,10 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
     if dispatch == "fractional":  # each part of a time-shared step balances (planner.verify.time_sharing)
         rep.checks += check_time_sharing(scenario, col, report)
 
+    service_revenue = None
+    if scenario.grid_service is not None:  # capacity held within the schedule's room (planner.verify.grid_service)
+        offered = col("grid_service_kw") if "grid_service_kw" in sch.columns else np.zeros(n)
+        service_revenue = check_grid_service(scenario, col, offered, report)
     if check_costs:
         p_imp, p_exp = scenario.tariff.import_price_per_kwh, scenario.tariff.export_price_per_kwh
         recomputed = {
@@ -292,6 +297,8 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                 c.rate_per_kw * max(c.floor_kw, float(imp[np.asarray(c.step_mask, dtype=bool)].max()))
                 for c in charged
             ))
+        if service_revenue is not None:
+            recomputed["grid_service_revenue"] = service_revenue
         least_cost_keys: set[str] = set()
         solver = getattr(plan, "solver", None) or {}
         gap_slack = abs(float(solver.get("gap", 0.0) or 0.0) * float(solver.get("objective", 0.0) or 0.0))
@@ -357,8 +364,9 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                 continue
             if not _close(got, value):
                 bad.append(f"cost {key}: plan says {got:.6f}, recomputed {value:.6f}")
-        total = sum(v for k, v in plan.costs.items() if k not in ("total", "export_revenue") and not k.startswith("degradation_cost_"))
-        total -= plan.costs.get("export_revenue", 0.0)
+        revenues = ("export_revenue", "grid_service_revenue")  # money received
+        total = sum(v for k, v in plan.costs.items() if k not in ("total", *revenues) and not k.startswith("degradation_cost_"))
+        total -= sum(plan.costs.get(k, 0.0) for k in revenues)
         rep.checks += 1
         if not (_close(total, plan.costs.get("total", math.nan))
                 or abs(total - plan.costs.get("total", math.nan)) <= penalty_tol):
