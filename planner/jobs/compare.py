@@ -2,7 +2,7 @@
 
 :func:`compare_tariffs` runs :func:`planner.jobs.simulate.simulation.simulate` for every (tariff, strategy) pair and
 summarises each run in one table row: annual import cost, export revenue, standing and demand charges, wear
-cost per storage asset, net cost (import - export + charges + wear; penalties excluded), cost per 100 km
+cost per storage asset, net cost (import - export - grid-service revenue + charges + wear; penalties excluded), cost per 100 km
 when the distance is known, savings against the reference run (charge on arrival on the first tariff,
 normally flat), unmet departure energy [kWh]. :func:`write_report` writes the table (CSV and Markdown) and
 PNG plots: monthly net cost per run, and one typical week's schedule. Costs are in the home's currency.
@@ -71,6 +71,7 @@ class ComparisonResult:
                 "days": len(r.days),
                 "import_cost": t["import_cost"],
                 "export_revenue": t["export_revenue"],
+                "grid_service_revenue": t.get("grid_service_revenue", 0.0),
                 "standing_charge": t.get("standing_charge", 0.0),
                 "demand_charge": t.get("demand_charge", 0.0),
             }
@@ -258,7 +259,7 @@ def write_report(
     lines = [
         "# Tariff and strategy comparison",
         "",
-        f"Money in {cur}. net_cost = import_cost - export_revenue + standing_charge + demand_charge + wear "
+        f"Money in {cur}. net_cost = import_cost - export_revenue - grid_service_revenue + standing_charge + demand_charge + wear "
         f"(penalties excluded); saving_vs_reference is against {comparison.table.attrs.get('reference')}. "
         "Wear is the same for every strategy: cycle ageing (wear_cycle_*) by the segment model on each pack's "
         "continuous SoC trajectory over the period, driving included, plus calendar ageing (wear_calendar_*); "

@@ -2,8 +2,8 @@
 without, on the comparison's one accounting (``planner.jobs.compare``), and the sentences that say it.
 
 A strategy "with V2G" may discharge the car into the home or the grid (``SimulationResult.v2g``). The cost
-of each side is split into what the picture shows: ``energy`` (import - export + standing and demand
-charges), ``wear`` (cycle and calendar ageing of every pack) and ``stored`` (the stored-energy term); they
+of each side is split into what the picture shows: ``energy`` (import - export - grid-service revenue +
+standing and demand charges), ``wear`` (cycle and calendar ageing of every pack) and ``stored`` (the stored-energy term); they
 add up to ``net_cost`` [currency, + = paid].
 """
 

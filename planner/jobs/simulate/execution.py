@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.domain.efficiency import charged_kw
 from planner.domain.flows import has_rules
+from planner.domain.grid_service import held_capacity_kw
 from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario, SessionSpec
 from planner.inputs.tariffs.spec import TariffSpec
@@ -73,6 +74,8 @@ class Decision:
     """The plan's import per step [kW] (a battery charged from the grid marks a cheap window)."""
     import_price_per_kwh: np.ndarray | None = None
     """The prices the decision was made with (for the vehicles' catch-up order) [currency/kWh]."""
+    grid_service_kw: np.ndarray | None = None
+    """Grid-service capacity offered per step [kW] (:mod:`planner.inputs.grid_service`); None: none offered."""
 
 
 class Strategy(Protocol):
@@ -330,6 +333,9 @@ def execute_day(
         data[f"{v.name}_soc_kwh"] = veh_soc_col[v.name]
         data[f"{v.name}_plugged"] = np.isfinite(veh_soc_col[v.name])
     schedule = pd.DataFrame(data, index=grid.index)
+    if scenario.grid_service is not None:  # the offer holds only as far as the executed schedule leaves room
+        offered = decision.grid_service_kw[:n] if decision.grid_service_kw is not None else np.zeros(n)
+        schedule["grid_service_kw"] = np.minimum(offered, held_capacity_kw(scenario, schedule))
     plan = plan_of(scenario, schedule)
     verify_executed(scenario, plan)
     return scenario, plan, {b: float(s) for b, s in bat_soc.items()}, veh_end, deficit

@@ -297,8 +297,9 @@ def simulate(
         row: dict[str, Any] = {"date": t0.tz_convert(tz).date(), "start": t0, "steps": n_commit}
         row.update({k2: v2 for k2, v2 in day_plan.costs.items()})
         row["demand_charge"] = row.get("demand_charge", 0.0)
-        row["net_cost"] = (row["import_cost"] - row["export_revenue"] + row["standing_charge"]
-                           + row["demand_charge"] + row["degradation_cost"])
+        row["grid_service_revenue"] = row.get("grid_service_revenue", 0.0)  # the capacity the day held
+        row["net_cost"] = (row["import_cost"] - row["export_revenue"] - row["grid_service_revenue"]
+                           + row["standing_charge"] + row["demand_charge"] + row["degradation_cost"])
         row.update(day_plan.kpis)
         row["unmet_departure_kwh"] = float(sum(
             s["shortfall_kwh"] for s in day_plan.shortfalls if s["kind"] == "vehicle_session"

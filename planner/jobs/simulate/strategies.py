@@ -179,7 +179,9 @@ class Optimal:
                         house_kw=(sch["load_kw"] - sch["solar_kw"]).to_numpy(dtype=float),
                         grid_export_kw=sch["grid_export_kw"].to_numpy(dtype=float),
                         grid_import_kw=sch["grid_import_kw"].to_numpy(dtype=float),
-                        import_price_per_kwh=scenario.tariff.import_price_per_kwh)
+                        import_price_per_kwh=scenario.tariff.import_price_per_kwh,
+                        grid_service_kw=(sch["grid_service_kw"].to_numpy(dtype=float)
+                                         if "grid_service_kw" in sch else None))
 
 
 @dataclass(frozen=True)
