@@ -5,18 +5,30 @@ A strategy "with V2G" may discharge the car into the home or the grid (``Simulat
 of each side is split into what the picture shows: ``energy`` (import - export - grid-service revenue +
 standing and demand charges), ``wear`` (cycle and calendar ageing of every pack) and ``stored`` (the stored-energy term); they
 add up to ``net_cost`` [currency, + = paid].
+
+The wear sensitivity re-prices the same runs' wear: ``v2g_saving_wear_low`` / ``_high`` with every pack's
+replacement cost at :data:`WEAR_LOW` / :data:`WEAR_HIGH` times the stated one (cycle and calendar wear are
+both proportional to it), and ``v2g_saving_rainflow`` with the cycle wear counted by rainflow instead of the
+segment model (``check_rainflow_*``). The plans themselves were made with the central wear.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+WEAR_LOW, WEAR_HIGH = 0.5, 1.5
+"""Replacement-cost factors of the wear sensitivity (an EV pack's wear per kWh moved spans about 1.7-3.3 p
+in the literature: half to one and a half times a central value)."""
+
 
 def _parts(row: pd.Series) -> dict[str, float]:
     wear = sum(float(row[c]) for c in row.index if c.startswith(("wear_cycle_", "wear_calendar_")))
+    calendar = sum(float(row[c]) for c in row.index if c.startswith("wear_calendar_"))
+    rainflow = sum(float(row[c]) for c in row.index if c.startswith("check_rainflow_"))
     stored = float(row.get("end_energy_value", 0.0))
     net = float(row["net_cost"])
-    return {"energy": net - wear - stored, "wear": wear, "stored": stored, "net_cost": net}
+    return {"energy": net - wear - stored, "wear": wear, "stored": stored, "net_cost": net,
+            "wear_rainflow": calendar + rainflow}
 
 
 def v2g_answer(table: pd.DataFrame) -> pd.DataFrame:
@@ -38,6 +50,11 @@ def v2g_answer(table: pd.DataFrame) -> pd.DataFrame:
             row[f"{label}_strategy"] = strategy
             row.update({f"{label}_{k}": v for k, v in parts.items()})
         row["v2g_saving"] = row["without_net_cost"] - row["with_net_cost"]
+        extra_wear = row["with_wear"] - row["without_wear"]
+        row["v2g_saving_wear_low"] = row["v2g_saving"] - (WEAR_LOW - 1.0) * extra_wear
+        row["v2g_saving_wear_high"] = row["v2g_saving"] - (WEAR_HIGH - 1.0) * extra_wear
+        row["v2g_saving_rainflow"] = row["v2g_saving"] + extra_wear - (row["with_wear_rainflow"]
+                                                                      - row["without_wear_rainflow"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -55,5 +72,8 @@ def v2g_sentences(answer: pd.DataFrame, days: int, currency: str) -> list[str]:
             f"{r['with_net_cost']:,.2f} {currency} against {r['without_net_cost']:,.2f} without "
             f"({r['without_strategy']}): {abs(saving):,.2f} {'less' if saving > 0 else 'more'} over the {days} days"
             + (f" ({abs(saving) * per_year:,.0f} {currency} a year)" if per_year else "")
-            + f", with {abs(extra_wear):,.2f} {'more' if extra_wear >= 0 else 'less'} wear.")
+            + f", with {abs(extra_wear):,.2f} {'more' if extra_wear >= 0 else 'less'} wear."
+            + f" Wear sensitivity: {r['v2g_saving_wear_low']:,.2f} / {r['v2g_saving_wear_high']:,.2f} at "
+              f"{WEAR_LOW:g} / {WEAR_HIGH:g} times the packs' replacement cost, {r['v2g_saving_rainflow']:,.2f} "
+              "with rainflow-counted cycles.")
     return out

@@ -171,8 +171,18 @@ def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(compari
         assert r.v2g_saving == pytest.approx(r.without_net_cost - r.with_net_cost)
         for side in ("without", "with"):
             assert r[f"{side}_energy"] + r[f"{side}_wear"] + r[f"{side}_stored"] == pytest.approx(r[f"{side}_net_cost"])
+        # wear sensitivity: the same runs with their wear scaled, or their cycles counted by rainflow
+        best = {flag: runs[runs.v2g == flag].sort_values("net_cost", kind="stable").iloc[0] for flag in (False, True)}
+        wear = {f: b.filter(regex="^wear_(cycle|calendar)_").sum() for f, b in best.items()}
+        for factor, key in ((0.5, "v2g_saving_wear_low"), (1.5, "v2g_saving_wear_high")):
+            rescaled = {f: best[f].net_cost + (factor - 1.0) * wear[f] for f in best}
+            assert r[key] == pytest.approx(rescaled[False] - rescaled[True])
+        rain = {f: best[f].net_cost - best[f].filter(like="wear_cycle_").sum() + best[f].filter(like="check_rainflow_").sum()
+                for f in best}
+        assert r.v2g_saving_rainflow == pytest.approx(rain[False] - rain[True])
     text = (out / "comparison.md").read_text()
     assert "## Does V2G pay?" in text
     assert "- agile (export: agile (own)): V2G " in text
+    assert text.count("Wear sensitivity: ") == 2
     assert (out / "v2g_pays.png").stat().st_size > 0
     assert len(pd.read_csv(out / "v2g_answer.csv")) == 2
