@@ -7,30 +7,52 @@ import argparse
 from planner.cli.options import add_plan_options, plan_options
 from planner.cli.output import echo
 
+FORECASTS = ("realistic", "averaged", "perfect")
+
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from tqdm import tqdm
 
     from planner.jobs.compare import compare_tariffs, first_start, site_from_scenario
+    from planner.jobs.v2g_answer import forecast_lines, v2g_answer
 
-    history = 0 if args.forecast == "perfect" else 8
+    forecasts = [f for f in args.forecast.split(",") if f]
+    bad = [f for f in forecasts if f not in FORECASTS] or ([] if forecasts else [args.forecast])
+    if bad:
+        echo(f"error: --forecast: {','.join(bad)} - expected one or more of {', '.join(FORECASTS)}", err=True)
+        return 2
+    history = 0 if forecasts == ["perfect"] else 8
     if args.start is None:
         args.start = first_start(args.scenario, history)
         echo(f"period starts {args.start}, the first day the data allows"
-             + (f" ({history} days of history for the {args.forecast} forecast)" if history else ""), err=True)
+             + (f" ({history} days of history for the forecast)" if history else ""), err=True)
     site = site_from_scenario(args.scenario, args.start, args.days, history_days=history)
     tariffs = [t for t in args.tariffs.split(",") if t]
     strategies = [s for s in args.strategies.split(",") if s]
-    with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc="compare") as bar:
-        result = compare_tariffs(
-            site, tariffs, strategies, start=args.start, days=args.days, forecast=args.forecast,
-            replan_every_minutes=args.replan_every_minutes, switching_penalty_per_kw=args.switching_penalty_per_kw,
-            km_per_kwh=args.km_per_kwh, out=args.out,
-            progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
-        )
-    for note in result.notes:
-        echo(f"note: {note}", err=True)
-    echo(result.markdown())
+    answers = {}
+    for i, forecast in enumerate(forecasts):  # the first forecast's report in --out, the others in subfolders
+        out = None if not args.out else (Path(args.out) if i == 0 else Path(args.out) / f"forecast-{forecast}")
+        with tqdm(total=len(tariffs) * len(strategies) * args.days, unit="day", desc=f"compare ({forecast})") as bar:
+            result = compare_tariffs(
+                site, tariffs, strategies, start=args.start, days=args.days, forecast=forecast,
+                replan_every_minutes=args.replan_every_minutes, switching_penalty_per_kw=args.switching_penalty_per_kw,
+                km_per_kwh=args.km_per_kwh, out=out,
+                progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
+            )
+        for note in result.notes:
+            echo(f"note: {note}", err=True)
+        if len(forecasts) > 1:
+            echo(f"## forecast: {forecast}")
+        echo(result.markdown())
+        answers[forecast] = v2g_answer(result.table)
+    if len(forecasts) > 1 and all(len(a) for a in answers.values()):
+        lines = ["", "## Forecast sensitivity", "", *forecast_lines(answers, site.template.currency), ""]
+        echo("\n".join(lines))
+        if args.out:
+            with (Path(args.out) / "comparison.md").open("a", encoding="utf-8") as report:
+                report.write("\n".join(lines))
     if args.out:
         echo(f"report written to {args.out}")
     return 0
@@ -46,9 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", default=None,
                    help="first local day (YYYY-MM-DD; default: the first day the scenario's CSVs allow)")
     p.add_argument("--days", type=int, default=365, help="number of days (default 365)")
-    p.add_argument("--forecast", choices=["realistic", "averaged", "perfect"], default="realistic",
+    p.add_argument("--forecast", default="realistic",
                    help="realistic: persistence (a week ago, yesterday's sun); averaged: the last 7 days' mean; "
-                        "perfect: the true future")
+                        "perfect: the true future; several, comma-separated (realistic,perfect), add the "
+                        "report's forecast sensitivity")
     p.add_argument("--replan-every-minutes", type=int, default=None,
                    help="re-plan from the true state every N minutes (default: once a day at 00:00)")
     p.add_argument("--switching-penalty-per-kw", type=float, default=0.0,

@@ -77,3 +77,20 @@ def v2g_sentences(answer: pd.DataFrame, days: int, currency: str) -> list[str]:
               f"{WEAR_LOW:g} / {WEAR_HIGH:g} times the packs' replacement cost, {r['v2g_saving_rainflow']:,.2f} "
               "with rainflow-counted cycles.")
     return out
+
+
+def forecast_lines(answers: dict[str, pd.DataFrame], currency: str) -> list[str]:
+    """The report's forecast sensitivity: per tariff, V2G's saving and the best net cost with V2G under each
+    forecast (``answers``: forecast name -> :func:`v2g_answer` of its comparison)."""
+    names = list(answers)
+    tariffs = list(dict.fromkeys(t for a in answers.values() for t in a["tariff"]))
+    lines = ["| tariff | " + " | ".join(f"V2G saving ({f}) | net cost with V2G ({f})" for f in names) + " |",
+             "|---|" + "---|---|" * len(names)]
+    for tariff in tariffs:
+        cells = []
+        for f in names:
+            row = answers[f][answers[f]["tariff"] == tariff]
+            cells += ([f"{float(row.v2g_saving.iloc[0]):,.2f}", f"{float(row.with_net_cost.iloc[0]):,.2f}"]
+                      if len(row) else ["-", "-"])
+        lines.append(f"| {tariff} | " + " | ".join(cells) + " |")
+    return [f"Money in {currency}; each forecast's own report is in its folder.", "", *lines]

@@ -53,3 +53,23 @@ def test_short_compare_on_the_example_prices_by_the_rates_of_its_dates(tmp_path,
     for name in ("monthly_net_cost.png", "typical_week.png", "v2g_pays.png", "v2g_answer.csv"):
         assert (out / name).stat().st_size > 0
     assert "no rates known" in capsys.readouterr().err
+
+
+def test_forecast_sensitivity_sets_each_forecasts_v2g_saving_side_by_side(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["compare", str(EXAMPLE), "--tariffs", "agile", "--strategies", "optimal,optimal_v2g",
+                 "--start", "2023-01-16", "--days", "1", "--forecast", "realistic,perfect", "--out", str(out)])
+    assert code == 0
+    realistic = pd.read_csv(out / "v2g_answer.csv")
+    perfect = pd.read_csv(out / "forecast-perfect" / "v2g_answer.csv")
+    report = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "## Forecast sensitivity" in report
+    section = report.split("## Forecast sensitivity")[1]
+    row = next(line for line in section.splitlines() if line.startswith("| agile |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[1]) == pytest.approx(realistic.v2g_saving.iloc[0], abs=0.006)
+    assert float(cells[3]) == pytest.approx(perfect.v2g_saving.iloc[0], abs=0.006)
+    # perfect foresight never does worse than the realistic forecast on the same accounting
+    assert perfect.with_net_cost.iloc[0] <= realistic.with_net_cost.iloc[0] + 1e-6
+    assert main(["compare", str(EXAMPLE), "--forecast", "psychic", "--days", "1"]) == 2
+    assert "--forecast: psychic" in capsys.readouterr().err
