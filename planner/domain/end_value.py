@@ -56,17 +56,26 @@ def end_value_rate_per_kwh(spec: Any, import_price_per_kwh: np.ndarray) -> float
     return END_VALUE_SHARE * float(spec.eta_discharge) * max(0.0, float(np.min(prices)) - wear)
 
 
+def refill_price_per_kwh(kind: str, tariff: Any) -> np.ndarray:
+    """What refilling a kWh of an asset of ``kind`` costs per step [currency/kWh]: a car's EV charging rate
+    when the tariff has one (:mod:`planner.domain.ev_rate`), else the import price."""
+    ev = getattr(tariff, "ev_charge_price_per_kwh", None)
+    return np.asarray(ev if kind == "vehicle" and ev is not None else tariff.import_price_per_kwh, dtype=float)
+
+
 def end_value_costs(
     batteries: Iterable[Any],
     vehicles: Iterable[Any],
     import_price_per_kwh: np.ndarray,
     shortfalls: Iterable[Mapping[str, Any]],
+    vehicle_price_per_kwh: np.ndarray | None = None,
 ) -> dict[str, float]:
     """``asset name -> end_value`` cost [currency, - = value gained] from a plan's shortfall entries.
 
     The entries (``battery_end_floor`` with the end SoC, ``vehicle_session`` with ``soc_kwh`` and
     ``target_kwh``) are the ones every plan reports, so the model, the fail-safe plan and the simulation
-    price the end state the same way.
+    price the end state the same way. ``vehicle_price_per_kwh`` (a car's EV charging rate, when the tariff
+    has one) replaces the import price for the vehicles.
     """
     entries = list(shortfalls)
     out: dict[str, float] = {}
@@ -76,7 +85,7 @@ def end_value_costs(
         soc_end = float(ends[0]["soc_kwh"]) if ends else float(b.soc_kwh)
         out[b.name] = -v * (soc_end - float(b.soc_kwh))
     for veh in vehicles:
-        v = end_value_rate_per_kwh(veh, import_price_per_kwh)
+        v = end_value_rate_per_kwh(veh, import_price_per_kwh if vehicle_price_per_kwh is None else vehicle_price_per_kwh)
         gained = sum(
             float(e["soc_kwh"]) - float(e["target_kwh"])
             for e in entries

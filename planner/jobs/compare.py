@@ -72,6 +72,7 @@ class ComparisonResult:
                 "import_cost": t["import_cost"],
                 "export_revenue": t["export_revenue"],
                 "grid_service_revenue": t.get("grid_service_revenue", 0.0),
+                "ev_charge_credit": t.get("ev_charge_credit", 0.0),
                 "standing_charge": t.get("standing_charge", 0.0),
                 "demand_charge": t.get("demand_charge", 0.0),
             }
@@ -259,7 +260,7 @@ def write_report(
     lines = [
         "# Tariff and strategy comparison",
         "",
-        f"Money in {cur}. net_cost = import_cost - export_revenue - grid_service_revenue + standing_charge + demand_charge + wear "
+        f"Money in {cur}. net_cost = import_cost - export_revenue - grid_service_revenue - ev_charge_credit + standing_charge + demand_charge + wear "
         f"(penalties excluded); saving_vs_reference is against {comparison.table.attrs.get('reference')}. "
         "Wear is the same for every strategy: cycle ageing (wear_cycle_*) by the segment model on each pack's "
         "continuous SoC trajectory over the period, driving included, plus calendar ageing (wear_calendar_*); "

@@ -29,6 +29,7 @@ from planner.model.components.degradation_cycle_depth import add_cycle_depth_wea
 from planner.model.components.degradation_throughput import add_throughput_wear
 from planner.model.components.demand_charge import add_demand_charges
 from planner.model.components.end_value import add_end_value
+from planner.model.components.ev_rate import add_ev_rate
 from planner.model.components.flow_rules import add_flow_rules
 from planner.model.components.grid import add_grid
 from planner.model.components.grid_service import add_grid_service
@@ -149,9 +150,10 @@ def build_model(scenario: Scenario, options: BuildOptions | None = None) -> Buil
                 extra_c = extra_builder(m, scenario, c.storage)
                 if extra_c is not None:
                     contributions.append(extra_c)
-    service_c = add_grid_service(m, scenario, contributions)  # reads the storage ports and the grid
-    if service_c is not None:
-        contributions.append(service_c)
+    for site_model in (add_grid_service, add_ev_rate):  # read the storage ports (and the grid)
+        site_c = site_model(m, scenario, contributions)
+        if site_c is not None:
+            contributions.append(site_c)
     for cost_model in SITE_COST_MODELS:
         extra = cost_model(m, scenario, options, grid_c)
         if extra is not None:

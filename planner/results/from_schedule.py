@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner.domain.efficiency import charged_kw
 from planner.domain.end_value import end_value_costs
+from planner.domain.ev_rate import ev_charge_credit
 from planner.domain.grid_service import held_capacity_kw, service_revenue
 from planner.domain.names import wear_block_name
 from planner.domain.ramp import ramp_penalty
@@ -128,8 +129,14 @@ def schedule_cost_terms(scenario: Scenario, schedule: pd.DataFrame, shortfalls: 
         offered = schedule["grid_service_kw"].to_numpy(dtype=float) if "grid_service_kw" in schedule else 0.0
         held = np.minimum(offered, held_capacity_kw(scenario, schedule))
         terms[("grid_service", "grid_service_revenue")] = -service_revenue(scenario, held)
+    if scenario.tariff.ev_charge_price_per_kwh is not None and scenario.vehicles:
+        terms[("ev_rate", "ev_charge_credit")] = -ev_charge_credit(
+            scenario.tariff.import_price_per_kwh, scenario.tariff.ev_charge_price_per_kwh,
+            [schedule[f"{v.name}_charge_kw"].to_numpy(dtype=float) - schedule[f"{v.name}_discharge_kw"].to_numpy(dtype=float)
+             for v in scenario.vehicles], h)
     for asset, value in end_value_costs(scenario.batteries, scenario.vehicles,
-                                        scenario.tariff.import_price_per_kwh, shortfalls).items():
+                                        scenario.tariff.import_price_per_kwh, shortfalls,
+                                        scenario.tariff.ev_charge_price_per_kwh).items():
         terms[(asset, "end_value")] = value
     return terms
 

@@ -3,7 +3,7 @@
 Sign conventions: every ``_kw`` column is a non-negative mean power over its step; ``grid_import_kw`` flows
 into the site, ``grid_export_kw`` out of it; ``<asset>_charge_kw`` flows into a storage asset (AC side).
 ``<asset>_soc_kwh`` is the state of charge at the *end* of the step (NaN while a vehicle is not plugged in).
-Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue`` and ``grid_service_revenue`` (money received).
+Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue``, ``grid_service_revenue`` and ``ev_charge_credit`` (money received).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import pandas as pd
 from planner.domain.names import wear_block_name
 from planner.inputs.specs import Scenario
 
-REVENUES = ("export_revenue", "grid_service_revenue")
+REVENUES = ("export_revenue", "grid_service_revenue", "ev_charge_credit")
 """Cost names that are money received (+ = received), subtracted in ``total``."""
 
 COST_ORDER = (
     "import_cost",
     "export_revenue",
     "grid_service_revenue",
+    "ev_charge_credit",
     "standing_charge",
     "demand_charge",
     "degradation_cost",

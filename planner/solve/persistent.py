@@ -59,6 +59,7 @@ def same_shape(a: Scenario, b: Scenario) -> bool:
         and a.solar_curtailable == b.solar_curtailable
         and a.shortfall_penalty_per_kwh == b.shortfall_penalty_per_kwh
         and a.grid_service == b.grid_service
+        and ta.ev_charge_price_per_kwh is None and tb.ev_charge_price_per_kwh is None  # price-dependent rows
         and ta.standing_charge_cost == tb.standing_charge_cost
         and len(ta.demand_charges) == len(tb.demand_charges)
         and all(

@@ -299,6 +299,10 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             ))
         if service_revenue is not None:
             recomputed["grid_service_revenue"] = service_revenue
+        ev = scenario.tariff.ev_charge_price_per_kwh
+        if ev is not None and scenario.vehicles:  # credited on each charger's net kWh at import - EV rate
+            recomputed["ev_charge_credit"] = float(sum(
+                np.dot(p_imp - ev, col(f"{v.name}_charge_kw") - col(f"{v.name}_discharge_kw")) for v in scenario.vehicles) * h)
         least_cost_keys: set[str] = set()
         solver = getattr(plan, "solver", None) or {}
         gap_slack = abs(float(solver.get("gap", 0.0) or 0.0) * float(solver.get("objective", 0.0) or 0.0))
@@ -334,12 +338,15 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
             least_cost_keys.add("high_soc_penalty")  # a gap-optimal plan may count a step it need not
         # terminal value (deliberate copy of planner.domain.end_value): -v x energy gained above the reference
         min_price = float(np.min(p_imp)) if len(p_imp) else 0.0
+        ev_rate = scenario.tariff.ev_charge_price_per_kwh  # a car's refill price under an EV rate
+        min_ev = float(np.min(ev_rate)) if ev_rate is not None and len(ev_rate) else min_price
 
         def rate(spec: Any) -> float:
             own = getattr(spec, "end_value_per_kwh", None)
+            floor = min_ev if spec in scenario.vehicles else min_price
             if own is not None:
                 return float(own)
-            return 0.95 * spec.eta_discharge * max(0.0, min_price - spec.degradation_cost_per_kwh)
+            return 0.95 * spec.eta_discharge * max(0.0, floor - spec.degradation_cost_per_kwh)
 
         end_value = sum(-rate(b) * (float(col(f"{b.name}_soc_kwh")[-1]) - b.soc_kwh) for b in scenario.batteries)
         end_value += sum(-rate(v) * vehicle_end_gain.get(v.name, 0.0) for v in scenario.vehicles)
@@ -364,7 +371,7 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
                 continue
             if not _close(got, value):
                 bad.append(f"cost {key}: plan says {got:.6f}, recomputed {value:.6f}")
-        revenues = ("export_revenue", "grid_service_revenue")  # money received
+        revenues = ("export_revenue", "grid_service_revenue", "ev_charge_credit")  # money received
         total = sum(v for k, v in plan.costs.items() if k not in ("total", *revenues) and not k.startswith("degradation_cost_"))
         total -= sum(plan.costs.get(k, 0.0) for k in revenues)
         rep.checks += 1

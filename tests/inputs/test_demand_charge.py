@@ -214,6 +214,7 @@ RUNS = [
     ("octopus-go", {}, "GBP", "2025-01-15T00:00:00+00:00", "Europe/London"),
     ("intelligent-octopus-go", {}, "GBP", "2025-01-15T00:00:00+00:00", "Europe/London"),
     ("octopus-flux", {}, "GBP", "2025-01-15T00:00:00+00:00", "Europe/London"),
+    ("octopus-power-pack", {}, "GBP", "2026-01-15T00:00:00+00:00", "Europe/London"),
     ("agile", {}, "GBP", "2023-01-16T00:00:00+00:00", "Europe/London"),
     (
         "agile-18-02-21",

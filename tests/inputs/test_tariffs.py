@@ -59,6 +59,7 @@ SHIPPED = {
     "flat-price-cap",
     "intelligent-octopus-go",
     "octopus-flux",
+    "octopus-power-pack",
     "octopus-go",
     "outgoing-fixed",
     "pge-ev2a",
@@ -1016,6 +1017,12 @@ REFERENCE = {
         "Europe/London",
         ("2025-01-15", "2025-03-30", "2025-10-26"),
         lambda u, loc: IOG_NIGHT if _minute(loc) >= 1410 or _minute(loc) < 330 else IOG_DAY,
+        lambda u, loc: 0.0,
+    ),
+    "octopus-power-pack": (  # the car's charging rate is its own term (tests/model/test_ev_rate.py)
+        "Europe/London",
+        ("2026-01-15", "2026-03-29", "2026-10-25"),
+        lambda u, loc: 0.2769,
         lambda u, loc: 0.0,
     ),
     "octopus-flux": (

@@ -73,3 +73,25 @@ def test_forecast_sensitivity_sets_each_forecasts_v2g_saving_side_by_side(tmp_pa
     assert perfect.with_net_cost.iloc[0] <= realistic.with_net_cost.iloc[0] + 1e-6
     assert main(["compare", str(EXAMPLE), "--forecast", "psychic", "--days", "1"]) == 2
     assert "--forecast: psychic" in capsys.readouterr().err
+
+
+def test_power_pack_shape_makes_the_cars_home_charging_free_on_the_accounting(tmp_path):
+    from planner.jobs.compare import compare_tariffs
+
+    site = site_from_scenario(EXAMPLE, "2023-01-16", 2, history_days=0)
+    result = compare_tariffs(site, ["octopus-power-pack", "flat"], ["charge_on_arrival", "optimal_v2g"],
+                             start="2023-01-16", days=2, forecast="perfect")
+    table = result.table.set_index(["tariff", "strategy"])
+    for strategy in ("charge_on_arrival", "optimal_v2g"):
+        run = result.results[("octopus-power-pack", strategy)]
+        net_kwh = float((run.schedule["leaf_charge_kw"] - run.schedule["leaf_discharge_kw"]).sum() * 0.5)
+        # every net kWh the charger takes is credited at the import price (0.2769): the car charges for free
+        assert table.loc[("octopus-power-pack", strategy), "ev_charge_credit"] == pytest.approx(0.2769 * net_kwh,
+                                                                                              rel=1e-9)
+        assert table.loc[("flat", strategy), "ev_charge_credit"] == 0.0
+    row = table.loc[("octopus-power-pack", "optimal_v2g")]
+    wear = row.filter(regex="^wear_(cycle|calendar)_").sum()
+    assert row.net_cost == pytest.approx(row.import_cost - row.export_revenue - row.grid_service_revenue
+                                         - row.ev_charge_credit + row.standing_charge + row.demand_charge + wear
+                                         + row.end_energy_value, abs=1e-9)
+    assert any("octopus-power-pack: no rates known for 2023-01-16" in n for n in result.notes)

@@ -36,7 +36,7 @@ class Scheme(Protocol):
     versions: tuple[Any, ...]
 
 RATES_KEYS = {"valid_from", "valid_to", "title", "notes", "sources", "unconfirmed", "standing_charge_per_day",
-              "import", "export"}
+              "import", "export", "ev_charge_price_per_kwh"}
 """Keys a ``[[rates]]`` table may hold."""
 
 def merged_rates(top: dict, entry: dict) -> dict:
@@ -65,8 +65,9 @@ def version_on(scheme: Scheme, day: _dt.date) -> tuple[Scheme, bool]:
 
 def version_runs(scheme: Scheme, grid: TimeGrid) -> list[tuple[Scheme, TimeGrid, bool]]:
     """Consecutive steps of ``grid`` priced by one version: ``(version, sub-grid, inside its validity)``."""
-    if not scheme.versions:
-        return [(scheme, grid, True)]
+    if not scheme.versions and (scheme.valid_from is None or grid.index[0].tz_convert(scheme.timezone).date()
+                                >= scheme.valid_from) and scheme.valid_to is None:
+        return [(scheme, grid, True)]  # one set of rates in force over the whole grid
     days = grid.index.tz_convert(scheme.timezone).date
     picks = [version_on(scheme, d) for d in days]
     runs: list[tuple[Scheme, TimeGrid, bool]] = []

@@ -78,6 +78,10 @@ class Scheme:
     path: Path
     valid_to: _dt.date | None = None
     versions: tuple[Scheme, ...] = ()
+    ev_charge_price_per_kwh: float | None = None
+    """What a car's charging is billed at instead of the import price [currency/kWh] (the supplier credits
+    the difference on the charger's net kWh, as in OVO Charge Anytime or Octopus Power Pack); None: no
+    separate EV rate."""
 
     # -- public -----------------------------------------------------------------------------------
     def prices(
@@ -198,7 +202,17 @@ class Scheme:
             demand_charges=demand,
             scheme=self.name if export_scheme is None else f"{self.name}+{export_scheme.name}",
             notes=stale_notes(self, grid) + (stale_notes(export_scheme, grid) if export_scheme else ()),
+            ev_charge_price_per_kwh=self._ev_prices(grid, import_price),
         )
+
+    def _ev_prices(self, grid: TimeGrid, import_price: np.ndarray) -> np.ndarray | None:
+        """The EV charging rate per step (the import price where the rates in force have none); None when no
+        version of the scheme has one."""
+        if all(v.ev_charge_price_per_kwh is None for v in (self.versions or (self,))):
+            return None
+        ev = piecewise(self, grid, lambda v, c: np.full(
+            c.grid.steps, np.nan if v.ev_charge_price_per_kwh is None else v.ev_charge_price_per_kwh))
+        return np.where(np.isnan(ev), import_price, ev)
 
     def day_grid(self, date: _dt.date | str, step_minutes: int = 30) -> TimeGrid:
         """The grid of one local day of the scheme's time zone (23, 24 or 25 hours)."""

@@ -54,6 +54,7 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
             "notes",
             "unconfirmed",
             "standing_charge_per_day",
+            "ev_charge_price_per_kwh",
             "import",
             "export",
             "demand_charge",
@@ -109,6 +110,8 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
             standing,
             f"currency per day (at most {MAX_STANDING_CHARGE_PER_DAY:g}; this looks like pence)",
         )
+    ev_price = (problems.number(raw, "ev_charge_price_per_kwh", "", minimum=0.0)
+                if "ev_charge_price_per_kwh" in raw else None)
     import_rule = (
         parse_rule(raw["import"], "import", problems, series_dir) if "import" in raw else None
     )
@@ -143,6 +146,7 @@ def parse_scheme(raw: dict, path: Path, series_dir: Path | None = None) -> Schem
         path=path,
         valid_to=valid_to,
         versions=versions,
+        ev_charge_price_per_kwh=ev_price,
     )
 
 

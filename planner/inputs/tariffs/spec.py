@@ -50,6 +50,10 @@ class TariffSpec:
         Name of the scheme the prices came from, None for explicit series.
     notes : tuple of str
         What the prices rest on that a user should know (a dated scheme's rates used past their validity).
+    ev_charge_price_per_kwh : numpy.ndarray or None
+        Per step, what a car's charging is billed at instead of the import price [currency/kWh]: the
+        supplier credits ``(import - ev) x (charge - discharge) x h`` per car (``ev_charge_credit``); None:
+        no EV rate.
     """
 
     import_price_per_kwh: np.ndarray
@@ -58,3 +62,4 @@ class TariffSpec:
     demand_charges: tuple[DemandCharge, ...] = field(default_factory=tuple)
     scheme: str | None = None
     notes: tuple[str, ...] = ()
+    ev_charge_price_per_kwh: np.ndarray | None = None

@@ -85,7 +85,8 @@ def decide_and_execute(
         for b in template.batteries
     )
     planning = replace(
-        template, grid=plan_grid, tariff=TariffSpec(imp_f, exp_f, 0.0), load_kw=load_f, solar_kw=solar_f,
+        template, grid=plan_grid, load_kw=load_f, solar_kw=solar_f,
+        tariff=TariffSpec(imp_f, exp_f, 0.0, ev_charge_price_per_kwh=prices.ev_prices(slice(i0, i0 + n_plan))),
         batteries=plan_batteries, vehicles=tuple(plan_vehicles), notes=(),
     )
     t_dec = time.perf_counter()
@@ -98,7 +99,8 @@ def decide_and_execute(
     grid = TimeGrid(t0, step_min, n_commit, tz)
     sl = slice(i0, i0 + n_commit)
     standing = prices.standing_cost(sl, step_min, whole_day)
-    tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(), standing)
+    tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(), standing,
+                        ev_charge_price_per_kwh=prices.ev_prices(sl))
     pieces = day_pieces(template, sessions, t0, t1)
     truth, plan, bat_end, veh_end, deficit = execute_day(
         template, grid, site.load_kw[sl], site.solar_kw[sl], tariff, bat_soc, veh_soc, pieces, decision)

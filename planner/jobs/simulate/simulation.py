@@ -244,8 +244,11 @@ def simulate(
     horizon_steps = int(round(horizon_hours * 60 / step_min))
     start_state = {**bat_soc, **veh_soc}
     period_price = prices.import_price_per_kwh[site.position(times[0]):site.position(times[-1])]
-    end_rates = {spec.name: end_value_rate_per_kwh(spec, period_price)
-                 for spec in list(template.batteries) + list(template.vehicles)}
+    period = slice(site.position(times[0]), site.position(times[-1]))
+    end_rates = {b.name: end_value_rate_per_kwh(b, period_price) for b in template.batteries}
+    ev_price = prices.ev_prices(period)  # a car's refill price under an EV rate
+    end_rates |= {v.name: end_value_rate_per_kwh(v, period_price if ev_price is None else ev_price)
+                  for v in template.vehicles}
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     depths: dict[str, float] = {}  # open cycle depth of every asset [kWh], the cycle-depth wear's state
@@ -288,7 +291,7 @@ def simulate(
             arrivals_from_parts(pieces, parts, veh_soc)
             sl = slice(i0, i0 + n_commit)
             tariff = TariffSpec(prices.import_price_per_kwh[sl].copy(), prices.export_price_per_kwh[sl].copy(),
-                                prices.standing_cost(sl, step_min, True))
+                                prices.standing_cost(sl, step_min, True), ev_charge_price_per_kwh=prices.ev_prices(sl))
             truth = truth_scenario(template, TimeGrid(t0, step_min, n_commit, tz), site.load_kw[sl],
                                     site.solar_kw[sl], tariff, bat_soc, pieces)
             schedule = pd.concat([p.plan.schedule for p in parts])
@@ -298,8 +301,10 @@ def simulate(
         row.update({k2: v2 for k2, v2 in day_plan.costs.items()})
         row["demand_charge"] = row.get("demand_charge", 0.0)
         row["grid_service_revenue"] = row.get("grid_service_revenue", 0.0)  # the capacity the day held
+        row["ev_charge_credit"] = row.get("ev_charge_credit", 0.0)  # a separate EV rate's credit
         row["net_cost"] = (row["import_cost"] - row["export_revenue"] - row["grid_service_revenue"]
-                           + row["standing_charge"] + row["demand_charge"] + row["degradation_cost"])
+                           - row["ev_charge_credit"] + row["standing_charge"] + row["demand_charge"]
+                           + row["degradation_cost"])
         row.update(day_plan.kpis)
         row["unmet_departure_kwh"] = float(sum(
             s["shortfall_kwh"] for s in day_plan.shortfalls if s["kind"] == "vehicle_session"

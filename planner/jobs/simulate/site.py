@@ -131,6 +131,13 @@ class SitePrices:
     publication: PricePublication | None = None
     standing_charge_per_step: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    ev_charge_price_per_kwh: np.ndarray | None = None
+    """A car's charging rate per step (:mod:`planner.domain.ev_rate`) [currency/kWh]; None: none."""
+
+    def ev_prices(self, steps: slice) -> np.ndarray | None:
+        """The EV charging rate over ``steps`` (None without one)."""
+        ev = self.ev_charge_price_per_kwh
+        return None if ev is None else ev[steps].copy()
 
     def standing_cost(self, steps: slice, step_minutes: int, whole_day: bool) -> float:
         """Fixed charge of the steps ``steps`` [currency] (``whole_day``: they are one whole local day)."""
@@ -174,6 +181,7 @@ def prices_from_scheme(site: Site, tariff: str) -> SitePrices:
         PricePublication(timezone=scheme.timezone) if dynamic else None,
         per_step,
         spec.notes,
+        spec.ev_charge_price_per_kwh,
     )
 
 def wall_time(day: pd.Timestamp, hhmm: str) -> pd.Timestamp:

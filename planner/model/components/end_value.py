@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.domain.end_value import end_value_rate_per_kwh
+from planner.domain.end_value import end_value_rate_per_kwh, refill_price_per_kwh
 from planner.domain.names import model_name
 from planner.model.components.base import Contribution, StoragePort
 
@@ -31,7 +31,7 @@ def add_end_value(m: pyo.ConcreteModel, scenario, port: StoragePort) -> Contribu
     name = end_value_block_name(port.kind, port.name)
     b = pyo.Block()
     m.add_component(name, b)
-    rate = end_value_rate_per_kwh(port.spec, scenario.tariff.import_price_per_kwh)
+    rate = end_value_rate_per_kwh(port.spec, refill_price_per_kwh(port.kind, scenario.tariff))
     b.value_per_kwh = pyo.Param(initialize=rate, mutable=True)
     contribution = Contribution(name, asset=port.name)
     contribution.costs["end_value"] = -b.value_per_kwh * sum(soc - ref for soc, ref in port.ends)
