@@ -35,9 +35,11 @@ class Scheme(Protocol):
     standing_charge_per_day: float
     versions: tuple[Any, ...]
 
+
 RATES_KEYS = {"valid_from", "valid_to", "title", "notes", "sources", "unconfirmed", "standing_charge_per_day",
               "import", "export", "ev_charge_price_per_kwh"}
 """Keys a ``[[rates]]`` table may hold."""
+
 
 def merged_rates(top: dict, entry: dict) -> dict:
     """The scheme table of one ``[[rates]]`` version: the top level with ``entry``'s keys replacing its own
