@@ -15,7 +15,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from planner.jobs.compare import compare_tariffs, first_start, site_from_scenario
+    from planner.jobs.compare import compare_tariffs
+    from planner.jobs.compare_site import first_start, site_from_scenario
     from planner.jobs.v2g_answer import forecast_lines, v2g_answer
 
     forecasts = [f for f in args.forecast.split(",") if f]
@@ -38,7 +39,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             result = compare_tariffs(
                 site, tariffs, strategies, start=args.start, days=args.days, forecast=forecast,
                 replan_every_minutes=args.replan_every_minutes, switching_penalty_per_kw=args.switching_penalty_per_kw,
-                km_per_kwh=args.km_per_kwh, out=out,
+                km_per_kwh=args.km_per_kwh, out=out, resume=args.resume,
                 progress=lambda k: bar.update(k - bar.n), plan_options=plan_options(args),
             )
         for note in result.notes:
@@ -78,7 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="plan with this penalty per kW of change in each battery's and car's power between "
                         "steps, for steadier plans (not counted in the costs; default 0)")
     p.add_argument("--km-per-kwh", type=float, default=None, help="distance per kWh driven, for cost per 100 km")
-    p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG)")
+    p.add_argument("--out", default=None, help="report folder (CSV, Markdown, PNG; each finished run in runs/)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the runs a stopped compare with the same inputs already finished in --out")
     add_plan_options(p, "day plan")
     p.set_defaults(func=_cmd_compare)
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import planner
-from planner.jobs.compare import compare_tariffs, site_from_scenario
+from planner.jobs.compare import compare_tariffs
+from planner.jobs.compare_site import site_from_scenario
 
 HOME = """
 schema_version = 1

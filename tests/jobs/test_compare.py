@@ -87,7 +87,8 @@ def test_study_smoke_run(tmp_path):
 
 def test_a_summer_period_starts_at_local_midnight_east_of_utc():
     """A BST home: the period starts at 00:00 local (23:00 UTC the day before), not at UTC midnight."""
-    from planner.jobs.compare import compare_tariffs, site_from_scenario
+    from planner.jobs.compare import compare_tariffs
+    from planner.jobs.compare_site import site_from_scenario
 
     path = Path(__file__).resolve().parents[2] / "data" / "examples" / "leaf-no-v2g.toml"
     site = site_from_scenario(path, "2023-07-18", 1, history_days=0)
@@ -127,7 +128,7 @@ def test_export_is_never_added_and_a_pump_is_flagged(tmp_path):
 
 def test_start_defaults_to_the_first_local_day_the_data_allows(capsys):
     """The summer fixture starts at 00:00 UTC, 01:00 BST: the first whole local day is the next one."""
-    from planner.jobs.compare import first_start
+    from planner.jobs.compare_site import first_start
 
     example = ROOT / "data" / "examples" / "leaf-no-v2g.toml"
     assert first_start(example, history_days=0) == "2023-07-18"

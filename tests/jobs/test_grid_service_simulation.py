@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from planner.domain.grid_service import held_capacity_kw
-from planner.jobs.compare import compare_tariffs, site_from_scenario
+from planner.jobs.compare import compare_tariffs
+from planner.jobs.compare_site import site_from_scenario
 from planner.jobs.simulate.simulation import simulate
 from planner.jobs.simulate.site import prices_from_scheme
 

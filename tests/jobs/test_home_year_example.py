@@ -10,7 +10,7 @@ import pytest
 
 from planner.cli.main import main
 from planner.inputs.scenario import load_scenario
-from planner.jobs.compare import first_start, site_from_scenario
+from planner.jobs.compare_site import first_start, site_from_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "examples" / "gb-home-year.toml"
@@ -95,3 +95,27 @@ def test_power_pack_shape_makes_the_cars_home_charging_free_on_the_accounting(tm
                                          - row.ev_charge_credit + row.standing_charge + row.demand_charge + wear
                                          + row.end_energy_value, abs=1e-9)
     assert any("octopus-power-pack: no rates known for 2023-01-16" in n for n in result.notes)
+
+
+def test_a_stopped_compare_resumes_with_the_runs_it_finished(tmp_path, monkeypatch):
+    from planner.jobs import compare as compare_module
+    from planner.jobs.compare import compare_tariffs
+
+    site = site_from_scenario(EXAMPLE, "2023-01-16", 1, history_days=0)
+    args = dict(start="2023-01-16", days=1, forecast="perfect", out=tmp_path)
+    first = compare_tariffs(site, ["agile"], ["cheapest_hours", "optimal"], **args)
+    runs = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("runs/*/*/run.json"))
+    assert runs == ["runs/agile/cheapest_hours/run.json", "runs/agile/optimal/run.json"]
+
+    def no_simulation(*a, **k):
+        raise AssertionError("a finished run was simulated again")
+
+    monkeypatch.setattr(compare_module, "simulate", no_simulation)
+    again = compare_tariffs(site, ["agile"], ["cheapest_hours", "optimal"], resume=True, **args)
+    pd.testing.assert_frame_equal(again.table, first.table)  # the same numbers, to the last digit
+    pd.testing.assert_frame_equal(again.monthly_net_cost(), first.monthly_net_cost())
+    pd.testing.assert_frame_equal(again.results[("agile", "optimal")].schedule,
+                                  first.results[("agile", "optimal")].schedule, check_freq=False)
+    # other inputs (another forecast) are not taken from the saved runs
+    with pytest.raises(AssertionError, match="simulated again"):
+        compare_tariffs(site, ["agile"], ["optimal"], resume=True, **{**args, "forecast": "realistic"})
