@@ -127,3 +127,15 @@ def test_bad_grid_service_names_the_field(service, field):
     with pytest.raises(ScenarioError) as info:
         home(service)
     assert field in [i.field for i in info.value.issues], info.value.issues
+
+
+def test_a_depot_with_chargers_is_told_grid_services_are_not_modelled_there():
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "examples" / "depot-20-vans.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw["grid_service"] = up_service(60)
+    with pytest.raises(ScenarioError) as info:
+        planner.scenario_from_dict(raw, path.parent)
+    assert "grid_service" in [i.field for i in info.value.issues]
