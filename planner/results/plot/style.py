@@ -60,8 +60,9 @@ def draw_prices(ax: Any, s: pd.DataFrame, currency: str) -> None:
               baseline=None)
     ax.axhline(0, color="0.6", lw=0.5)
     ax.set_ylabel(f"{currency}/kWh")
-    ax.fill_between([], [], color="#2ca02c", alpha=0.2, label="cheapest quarter")
-    ax.fill_between([], [], color="#d62728", alpha=0.2, label="dearest quarter")
+    if hi > lo:  # a legend entry only for shading that is drawn (two-rate prices have no quartile spread)
+        ax.fill_between([], [], color="#2ca02c", alpha=0.2, label="cheapest quarter")
+        ax.fill_between([], [], color="#d62728", alpha=0.2, label="dearest quarter")
     legend_outside(ax)
 
 
