@@ -57,8 +57,9 @@ def check_grid_service(scenario, col: Callable[[str], np.ndarray], offered: np.n
             lo, hi = min(v.soc_min_kwh, s.arrive_soc_kwh), max(v.soc_max_kwh, s.arrive_soc_kwh)
             full = np.flatnonzero((cover >= 1.0 - 1e-9) & (total <= 1.0 + 1e-9))
             first = int(full[0]) if len(full) else -1
-            for t in full:
-                s0 = s.arrive_soc_kwh if t == first and grid.position(s.arrive) >= t - 1e-9 else soc[t - 1]
+            arrive_at = grid.position(s.arrive)
+            for t in full:  # the SoC at the step's start: the arrival SoC in the first step it is plugged from
+                s0 = s.arrive_soc_kwh if t == first and (arrive_at >= t - 1e-9 or t == 0) else soc[t - 1]
                 u, dn = _asset_room(lo, hi, v.eta_charge, v.eta_discharge, v.charge_max_kw, dmax, c[t], d[t],
                                     s0, soc[t], dur)
                 up[t] += u

@@ -139,3 +139,19 @@ def test_a_depot_with_chargers_is_told_grid_services_are_not_modelled_there():
     with pytest.raises(ScenarioError) as info:
         planner.scenario_from_dict(raw, path.parent)
     assert "grid_service" in [i.field for i in info.value.issues]
+
+
+def test_a_car_plugged_in_before_the_horizon_offers_from_its_known_soc():
+    # plugged in since the evening before at 6 kWh, reserve 4 kWh: one hour of up capacity can use 2 kWh
+    # above the reserve, so in the 02:00-03:00 window it offers its charging plus at most 2 kW more
+    leaf = {"name": "leaf", "capacity_kwh": 40, "soc_min_kwh": 4, "charge_max_kw": 7, "discharge_max_kw": 7,
+            "eta_charge": 1.0, "eta_discharge": 1.0, "v2g": True, "degradation_cost_per_kwh": 0.0,
+            "end_value_per_kwh": 0.0,
+            "session": [{"arrive": "2024-01-14T20:00:00Z", "depart": "2024-01-15T03:00:00Z",
+                         "arrive_soc_kwh": 6, "depart_soc_min_kwh": 6}]}
+    service = {"direction": "up", "duration_minutes": 60,
+               "window": [{"start": "00:00", "end": "01:00", "availability_price_per_kw_per_h": 0.5}]}
+    scenario = home(service, battery=None, vehicle=leaf)
+    result = solve(scenario)  # verify reads the SoC at the horizon's start as the arrival SoC
+    sch = result.schedule
+    assert sch["grid_service_kw"].iloc[0] == pytest.approx(sch["leaf_charge_kw"].iloc[0] + 2.0, abs=1e-6)
