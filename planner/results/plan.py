@@ -3,7 +3,8 @@
 Sign conventions: every ``_kw`` column is a non-negative mean power over its step; ``grid_import_kw`` flows
 into the site, ``grid_export_kw`` out of it; ``<asset>_charge_kw`` flows into a storage asset (AC side).
 ``<asset>_soc_kwh`` is the state of charge at the *end* of the step (NaN while a vehicle is not plugged in).
-Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue``, ``grid_service_revenue`` and ``ev_charge_credit`` (money received).
+Costs are in the scenario's currency; ``+`` = paid, except ``export_revenue``, ``grid_service_revenue`` and
+``ev_charge_credit`` (money received).
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ class SiteResult:
     total_cost : float
         Total cost [currency] (nan when failed).
     costs : dict
-        Cost terms [currency] (``export_revenue`` is money received).
+        Cost terms [currency] (``export_revenue``, ``grid_service_revenue`` and ``ev_charge_credit`` are money
+        received).
     shortfall_kwh : float
         Sum of unmet targets [kWh].
     solve_seconds : float
