@@ -45,7 +45,7 @@ def plot_monthly(comparison: Any, path: str | Path) -> Path:
         ax.grid(axis="y", alpha=0.3)
     axes[-1, 0].set_xticks(x, months, rotation=45 if len(months) > 6 else 0)
     legend_outside(axes[0, 0], title="tariff")
-    fig.suptitle("Net cost per month (import - export + standing + demand + wear; + paid)", x=0.02, ha="left")
+    fig.suptitle("Net cost per month (import + standing + demand + wear - export and other revenue; + = paid)", x=0.02, ha="left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
