@@ -74,3 +74,34 @@ def test_a_stochastic_run_executes_verified_days_and_meets_its_targets(site) -> 
         verify(scenario, plan)
     assert result.totals["unmet_departure_kwh"] < 1e-3
     assert result.days["decide_seconds"].min() > 0
+
+
+def test_the_sessions_strategy_hedges_the_cars_departure_and_arrival_from_its_own_past(monkeypatch) -> None:
+    """``stochastic_sessions``: every variant also redraws the car's sessions from the sessions it has already
+    had; a simulated week on the compare-ready home executes verified days and meets every target."""
+    from planner.jobs.compare_site import site_from_scenario
+    from planner.jobs.simulate import strategies
+
+    example = Path(__file__).resolve().parents[2] / "data" / "examples" / "gb-home-year.toml"
+    home = site_from_scenario(example, "2023-03-06", 7, history_days=8)
+    seen = []
+    real = strategies.plan_stochastic
+
+    def spy(base, members, **kwargs):
+        seen.append((base, members))
+        return real(base, members, **kwargs)
+
+    monkeypatch.setattr(strategies, "plan_stochastic", spy)
+    result = simulate(home, prices_from_scheme(home, "agile"), "stochastic_sessions", start="2023-03-06", days=7,
+                      forecast="realistic")
+    assert len(seen) == 7 and result.totals["unmet_departure_kwh"] < 1e-6
+    assert result.totals["drive_deficit_kwh"] < 1e-6
+    base, members = seen[2]
+    past = home.template.vehicles[0].session_source.between(base.grid.start - pd.Timedelta(weeks=8), base.grid.start)
+    past_departures = {p.depart.tz_convert("Europe/London").strftime("%H:%M") for p in past if p.depart <= base.grid.start}
+    departures = {m.vehicles[0].sessions[-1].depart for m in members}
+    assert len(departures) > 1  # the variants disagree on when the car leaves
+    for m in members:  # each drawn departure is a time of day the driver has left at before
+        for s in m.vehicles[0].sessions:
+            if s.depart > base.grid.start and s.depart < base.grid.end:
+                assert s.depart.tz_convert("Europe/London").strftime("%H:%M") in past_departures

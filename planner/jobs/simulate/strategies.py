@@ -44,6 +44,7 @@ from planner.domain.sessions import session_target
 from planner.domain.wear_params import throughput_cost_per_kwh
 from planner.errors import PlannerError, ScenarioError
 from planner.inputs.specs import BatterySpec, Scenario, VehicleSpec
+from planner.jobs.session_variants import session_variants
 from planner.jobs.shape_cache import ShapeCache
 from planner.jobs.simulate.execution import Decision
 from planner.jobs.stochastic import plan_stochastic
@@ -209,6 +210,10 @@ class Stochastic:
     centred: bool = False
     """Centre the variants on the forecast: each is the forecast plus one past day's deviation from the
     past days' mean (so their mean is the forecast the deterministic plan uses)."""
+    sessions: bool = False
+    """Also redraw each variant's sessions (departure time, arrival SoC) from the car's own past sessions
+    (:func:`planner.jobs.session_variants.session_variants`, seeded by the decision time; only sessions that
+    ended before the decision), so the plan hedges when the car leaves and how full it comes back."""
     needs_variants: bool = True
     """Read by the simulation: :meth:`decide` takes the variants and the committed length."""
 
@@ -224,6 +229,9 @@ class Stochastic:
             variants = [(np.maximum(base.load_kw + load - mean_load, 0.0),
                          np.maximum(base.solar_kw + solar - mean_solar, 0.0)) for load, solar in variants]
         members = [replace(base, load_kw=load, solar_kw=solar) for load, solar in variants] or [base]
+        if self.sessions and base.vehicles:  # each variant also draws how the car's sessions go
+            drawn = session_variants(base, len(members), seed=int(base.grid.start.value // 10**9) % 2**32)
+            members = [replace(m, vehicles=d.vehicles) for m, d in zip(members, drawn, strict=True)]
         try:
             sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
         except PlannerError:  # no joint solution in time: the plan of the variants' mean, which always has one
@@ -261,6 +269,8 @@ STRATEGIES = {
     "stochastic": lambda o: Stochastic("stochastic", v2g=False, options=o),
     "stochastic_v2g": lambda o: Stochastic("stochastic_v2g", v2g=True, options=o),
     "stochastic_centred": lambda o: Stochastic("stochastic_centred", v2g=False, centred=True, options=o),
+    "stochastic_sessions": lambda o: Stochastic("stochastic_sessions", v2g=False, sessions=True, options=o),
+    "stochastic_v2g_sessions": lambda o: Stochastic("stochastic_v2g_sessions", v2g=True, sessions=True, options=o),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
 
