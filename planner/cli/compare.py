@@ -52,7 +52,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         lines = ["", "## Forecast sensitivity", "", *forecast_lines(answers, site.template.currency), ""]
         echo("\n".join(lines))
         if args.out:
-            with (Path(args.out) / "comparison.md").open("a", encoding="utf-8") as report:
+            with (Path(args.out) / "report.md").open("a", encoding="utf-8") as report:
                 report.write("\n".join(lines))
     if args.out:
         echo(f"report written to {args.out}")

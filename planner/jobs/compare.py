@@ -246,7 +246,7 @@ def _export_above_import_hours(site: Site, prices: Any, start: Any, days: int) -
 def write_report(
     comparison: ComparisonResult, out: str | Path, command: str | None = None, extra_notes: Sequence[str] = ()
 ) -> list[Path]:
-    """Write ``comparison.csv``, ``comparison.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``.
+    """Write ``comparison.csv``, ``report.md``, ``monthly_net_cost.csv/png`` and ``typical_week.png``.
 
     The pictures need the ``[plot]`` extra; without matplotlib the tables are written and the report says
     how to get the pictures.
@@ -292,7 +292,7 @@ def write_report(
         answer.to_csv(folder / "v2g_answer.csv", index=False, float_format="%.4f")
         written.append(folder / "v2g_answer.csv")
     lines += ["", comparison.markdown(), ""]
-    path = folder / "comparison.md"
+    path = folder / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     written.append(path)
     if pictures:

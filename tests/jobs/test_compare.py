@@ -51,9 +51,9 @@ def test_table_terms_add_up(comparison):
 
 def test_report_files(comparison):
     result, out = comparison
-    for name in ("comparison.csv", "comparison.md", "monthly_net_cost.csv", "monthly_net_cost.png", "typical_week.png"):
+    for name in ("comparison.csv", "report.md", "monthly_net_cost.csv", "monthly_net_cost.png", "typical_week.png"):
         assert (out / name).stat().st_size > 0, name
-    text = (out / "comparison.md").read_text()
+    text = (out / "report.md").read_text()
     assert "| agile | agile (own) | optimal_v2g_wear | cycle_depth |" in text
     monthly = result.monthly_net_cost()
     np.testing.assert_allclose(monthly.sum().to_numpy(), result.table.net_cost.to_numpy())
@@ -81,7 +81,7 @@ def test_study_smoke_run(tmp_path):
                           "--strategies", "charge_on_arrival,cheapest_hours,optimal_v2g_wear",
                           "--out", str(tmp_path)])
     assert code == 0
-    text = (tmp_path / "comparison.md").read_text()
+    text = (tmp_path / "report.md").read_text()
     assert "intelligent-flux-v2g" in text and "Made by:" in text
 
 
@@ -123,7 +123,7 @@ def test_export_is_never_added_and_a_pump_is_flagged(tmp_path):
           (site.index < pd.Timestamp("2023-07-11", tz="Europe/London"))
     expected = float(np.count_nonzero((p.export_price_per_kwh > p.import_price_per_kwh) & day) * site.step_minutes / 60)
     assert table.loc["go+outgoing-fixed", "export_above_import_hours"] == pytest.approx(expected)
-    assert "export pays more than import" in (out / "comparison.md").read_text()
+    assert "export pays more than import" in (out / "report.md").read_text()
 
 
 def test_start_defaults_to_the_first_local_day_the_data_allows(capsys):
@@ -181,7 +181,7 @@ def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(compari
         rain = {f: best[f].net_cost - best[f].filter(like="wear_cycle_").sum() + best[f].filter(like="check_rainflow_").sum()
                 for f in best}
         assert r.v2g_saving_rainflow == pytest.approx(rain[False] - rain[True])
-    text = (out / "comparison.md").read_text()
+    text = (out / "report.md").read_text()
     assert "## Does V2G pay?" in text
     assert "- agile (export: agile (own)): V2G " in text
     assert text.count("Wear sensitivity: ") == 2

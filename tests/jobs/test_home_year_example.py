@@ -46,7 +46,7 @@ def test_short_compare_on_the_example_prices_by_the_rates_of_its_dates(tmp_path,
     np.testing.assert_allclose(flat.import_cost, 0.34 * flat.grid_import_kwh, atol=1e-3)  # CSV: 4 decimals
     np.testing.assert_allclose(flat.standing_charge, 2 * 0.464, atol=1e-4)
     assert (table.unmet_departure_kwh < 1e-6).all()
-    report = (out / "comparison.md").read_text(encoding="utf-8")
+    report = (out / "report.md").read_text(encoding="utf-8")
     # Outgoing Fixed's rates start 2025-07-17: the report says its rates were used before their dates
     assert "tariff outgoing-fixed: no rates known for 2022-12-05" in report
     assert "## Does V2G pay?" in report
@@ -62,7 +62,7 @@ def test_forecast_sensitivity_sets_each_forecasts_v2g_saving_side_by_side(tmp_pa
     assert code == 0
     realistic = pd.read_csv(out / "v2g_answer.csv")
     perfect = pd.read_csv(out / "forecast-perfect" / "v2g_answer.csv")
-    report = (out / "comparison.md").read_text(encoding="utf-8")
+    report = (out / "report.md").read_text(encoding="utf-8")
     assert "## Forecast sensitivity" in report
     section = report.split("## Forecast sensitivity")[1]
     row = next(line for line in section.splitlines() if line.startswith("| agile |"))
