@@ -15,7 +15,10 @@ over four two-week blocks across the seasons of its year (8 weeks; ``--blocks``)
 - ``replan_30``: ``optimal`` with the realistic forecast, re-planned from the true state every 30 minutes;
 - ``replan_30_steady``: the same with a switching penalty of 0.005 GBP per kW of change (steadier plans).
 
-``--runs`` picks runs (``perfect`` is always one of them: the regret is measured against it).
+``--runs`` picks runs (``perfect`` is always one of them: the regret is measured against it); the runs
+``stochastic_sessions`` also redraw the car's sessions from its own past in every variant.
+``--home SCENARIO`` studies a scenario file's home instead (e.g. the compare-ready
+``data/examples/gb-home-year.toml``; tariffs are then ``compare``'s names or ``import+export`` pairs).
 
 Per tariff it prints each run's net cost (+ shortfall penalties), the unmet departure energy and the
 decision time per day, and the share of the regret (against ``perfect``) that ``stochastic`` recovers from
@@ -44,17 +47,26 @@ from planner.jobs.simulate.simulation import simulate  # noqa: E402
 RUNS = {"perfect": ("optimal", "perfect", None, 0.0), "persistence": ("optimal", "realistic", None, 0.0),
         "mean": ("optimal", "averaged", None, 0.0), "stochastic": ("stochastic", "realistic", None, 0.0),
         "stochastic_centred": ("stochastic_centred", "realistic", None, 0.0),
+        "stochastic_sessions": ("stochastic_sessions", "realistic", None, 0.0),
         "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005)}
 DEFAULT_RUNS = "perfect,persistence,mean,stochastic,stochastic_centred"
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"
 
 
-def run(job: tuple[str, str, str, int]) -> dict[str, object]:
-    tariff, label, start, days = job
+def run(job: tuple[str, str, str, int, str | None]) -> dict[str, object]:
+    tariff, label, start, days, home = job
     strategy, forecast, every, penalty = RUNS[label]
-    site = study.build_site(start, days)
+    if home is None:
+        site, prices = study.build_site(start, days), study.TARIFFS[tariff]
+    else:  # a scenario file's home, its tariffs named as compare names them
+        from planner.jobs.compare import resolve_tariff
+        from planner.jobs.compare_site import site_from_scenario
+        from planner.jobs.simulate.site import prices_from_scheme
+
+        site = site_from_scenario(home, start, days, history_days=8)
+        prices = prices_from_scheme(site, resolve_tariff(tariff))
     t0 = time.perf_counter()
-    result = simulate(site, study.TARIFFS[tariff], strategy, start=start, days=days, forecast=forecast,
+    result = simulate(site, prices, strategy, start=start, days=days, forecast=forecast,
                       replan_every_minutes=every, switching_penalty_per_kw=penalty)
     seconds = time.perf_counter() - t0
     t = result.totals
@@ -73,12 +85,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", default=DEFAULT_RUNS, help=f"comma-separated runs of {sorted(RUNS)}")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--home", default=None, help="a scenario file whose home to study (default: the study home)")
     args = parser.parse_args(argv)
     runs = ["perfect", *(r for r in args.runs.split(",") if r and r != "perfect")]
     unknown = [r for r in runs if r not in RUNS]
     if unknown:
         parser.error(f"unknown runs {unknown}; known: {sorted(RUNS)}")
-    jobs = [(t, r, b, args.days) for t in args.tariffs.split(",") for r in runs for b in args.blocks.split(",")]
+    jobs = [(t, r, b, args.days, args.home) for t in args.tariffs.split(",") for r in runs
+            for b in args.blocks.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(run, jobs))
@@ -113,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     header = (f"# Stochastic against deterministic MPC\n\n{len(args.blocks.split(','))} blocks of {args.days} days "
               f"from {args.blocks}; money in GBP (net cost + shortfall penalties); wall time {wall:.0f} s with "
               f"{args.workers} workers.\n\nMade by: `python benchmarks/stochastic_study.py "
-              f"--tariffs {args.tariffs} --days {args.days} --runs {args.runs}`\n\n"
+              f"--tariffs {args.tariffs} --days {args.days} --runs {args.runs}"
+              + (f" --home {args.home}" if args.home else "") + "`\n\n"
               "seconds_per_home_year = seconds_per_day x 365 (measured on these days, one worker each).\n\n")
     text = header + _markdown(table)
     print(text)
