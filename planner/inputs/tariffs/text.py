@@ -58,6 +58,9 @@ def format_scheme_day(
     ]
     for label, rule in rules:
         lines.append(f"{label}: {rule.describe() if rule is not None else 'none'}")
+    if scheme.ev_charge_price_per_kwh is not None:
+        lines.append(f"EV charging: {scheme.ev_charge_price_per_kwh:g} {scheme.currency}/kWh (a credit on each "
+                     "charger's net kWh at the import price minus this)")
     if scheme.demand_rule is not None:
         d = scheme.demand_rule
         lines.append(
@@ -67,9 +70,12 @@ def format_scheme_day(
     if top.versions:
         lines.append(f"dated rates ({len(top.versions)} sets; a date between or after them keeps the rates before it):")
         for v in top.versions:
-            imp = v.import_rule.describe() if v.import_rule is not None else "none"
+            parts = [f"{label} {rule.describe()}" for label, rule in (("import", v.import_rule), ("export", v.export_rule))
+                     if rule is not None]
+            if v.ev_charge_price_per_kwh is not None:
+                parts.append(f"EV charging {v.ev_charge_price_per_kwh:g} per kWh")
             lines.append(f"  {v.valid_from} to {v.valid_to or '...'}: standing {v.standing_charge_per_day:g}/day; "
-                         f"import {imp}")
+                         + "; ".join(parts))
     if scheme.notes:
         lines.append(f"notes: {scheme.notes}")
     lines.append("sources: " + ", ".join(scheme.sources))
