@@ -122,3 +122,14 @@ def test_shipped_flat_cap_is_dated_and_ordered():
     assert on["2023-01-15"].import_rule.price_per_kwh == 0.34
     assert on["2023-11-15"].standing_charge_per_day == 0.5337
     assert on["2026-02-01"].import_rule.price_per_kwh == 0.2769
+
+
+def test_tariffs_show_lists_every_set_and_prices_the_day_by_the_set_in_force():
+    from planner.inputs.tariffs.text import format_scheme_day
+
+    text = format_scheme_day("outgoing-fixed", "2026-04-01")
+    assert "2025-07-17 to ...: standing 0/day; export flat 0.15 per kWh" in text
+    assert "export: flat 0.12 per kWh" in text  # the set in force on 1 Apr 2026
+    rows = [line for line in text.splitlines() if line.startswith("  2026-04-01 ")]
+    assert len(rows) == 48 and all(line.split()[-1] == "0.1200" for line in rows)
+    assert "EV charging: 0 GBP/kWh" in format_scheme_day("octopus-power-pack")
