@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(run, jobs))
     wall = time.perf_counter() - t0
+    if args.out:  # every run's own numbers first, so a summary problem loses nothing
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(Path(args.out) / "runs.csv", index=False)
     frame = pd.DataFrame(rows).groupby(["tariff", "run"], sort=False).agg(
         paid=("paid", "sum"), unmet_departure_kwh=("unmet_departure_kwh", "sum"), seconds=("seconds", "sum"),
         days=("days", "sum"), mean_value_days=("mean_value_days", "sum"),
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
                 rec["regret_share_of_persistence"] = f"{(row['paid'] - paid['perfect']) / gap:.0%}" if abs(gap) > 1e-9 \
                     else "-"
             if row["run"].startswith("stochastic"):
-                for base in ("persistence", "mean"):
+                for base in (b for b in ("persistence", "mean") if b in paid):
                     gap = paid[base] - paid["perfect"]
                     rec[f"recovered_vs_{base}"] = (f"{(paid[base] - row['paid']) / gap:.0%}" if abs(gap) > 1e-9
                                                    else "-")
