@@ -341,15 +341,15 @@ def verify(scenario, plan, *, dispatch: str = "setpoint", check_costs: bool = Tr
         ev_rate = scenario.tariff.ev_charge_price_per_kwh  # a car's refill price under an EV rate
         min_ev = float(np.min(ev_rate)) if ev_rate is not None and len(ev_rate) else min_price
 
-        def rate(spec: Any) -> float:
+        def rate(spec: Any, floor: float) -> float:
             own = getattr(spec, "end_value_per_kwh", None)
-            floor = min_ev if spec in scenario.vehicles else min_price
             if own is not None:
                 return float(own)
             return 0.95 * spec.eta_discharge * max(0.0, floor - spec.degradation_cost_per_kwh)
 
-        end_value = sum(-rate(b) * (float(col(f"{b.name}_soc_kwh")[-1]) - b.soc_kwh) for b in scenario.batteries)
-        end_value += sum(-rate(v) * vehicle_end_gain.get(v.name, 0.0) for v in scenario.vehicles)
+        end_value = sum(-rate(b, min_price) * (float(col(f"{b.name}_soc_kwh")[-1]) - b.soc_kwh)
+                        for b in scenario.batteries)
+        end_value += sum(-rate(v, min_ev) * vehicle_end_gain.get(v.name, 0.0) for v in scenario.vehicles)
         recomputed["end_value"] = end_value
         recomputed["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * float(unserved.sum() * h)
         if not scenario.solar_curtailable:

@@ -133,3 +133,12 @@ def test_tariffs_show_lists_every_set_and_prices_the_day_by_the_set_in_force():
     rows = [line for line in text.splitlines() if line.startswith("  2026-04-01 ")]
     assert len(rows) == 48 and all(line.split()[-1] == "0.1200" for line in rows)
     assert "EV charging: 0 GBP/kWh" in format_scheme_day("octopus-power-pack")
+
+
+def test_standing_charge_per_step_sums_to_one_day_on_both_clock_changes():
+    scheme = load_scheme("flat-price-cap")
+    for start, steps in (("2023-03-26T00:00Z", 46), ("2023-10-28T23:00Z", 50)):  # 23- and 25-hour London days
+        grid = TimeGrid(pd.Timestamp(start), 30, steps, "Europe/London")
+        day = grid.index[0].tz_convert("Europe/London").date()
+        expected = version_on(scheme, day)[0].standing_charge_per_day
+        assert standing_per_step(scheme, grid).sum() == pytest.approx(expected)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from planner.inputs.tariffs.clock import Clock
+from planner.inputs.tariffs.clock import Clock, local_midnight, minutes_between
 from planner.timegrid import TimeGrid
 
 
@@ -71,7 +71,8 @@ def version_runs(scheme: Scheme, grid: TimeGrid) -> list[tuple[Scheme, TimeGrid,
                                 >= scheme.valid_from) and scheme.valid_to is None:
         return [(scheme, grid, True)]  # one set of rates in force over the whole grid
     days = grid.index.tz_convert(scheme.timezone).date
-    picks = [version_on(scheme, d) for d in days]
+    by_day = {d: version_on(scheme, d) for d in set(days)}  # one lookup per local date, not per step
+    picks = [by_day[d] for d in days]
     runs: list[tuple[Scheme, TimeGrid, bool]] = []
     first = 0
     for i in range(1, grid.steps + 1):
@@ -100,9 +101,9 @@ def standing_per_step(scheme: Scheme, grid: TimeGrid) -> np.ndarray:
     days = grid.index.tz_convert(scheme.timezone).normalize()
     per_day, minutes = {}, {}
     for day in days.unique():
-        following = (day.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(
-            scheme.timezone, nonexistent="shift_forward", ambiguous=True)
-        minutes[day] = (following - day) / pd.Timedelta(minutes=1)
+        start = local_midnight(day, scheme.timezone)
+        minutes[day] = minutes_between(start, local_midnight(day.tz_localize(None) + pd.Timedelta(days=1),
+                                                             scheme.timezone))
         per_day[day] = version_on(scheme, day.date())[0].standing_charge_per_day
     return np.array([per_day[d] * grid.step_minutes / minutes[d] for d in days])
 
