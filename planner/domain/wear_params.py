@@ -151,6 +151,33 @@ def life_used_per_cycle(
     return np.interp(np.asarray(depth_fraction, dtype=float), xs, ys)
 
 
+def curve_exponent(curve_depths: Sequence[float], curve_cycles: Sequence[float]) -> float:
+    """The exponent ``k`` of the power law ``N(d) = N(1) d^-k`` that fits the cycle-life curve best (least
+    squares on ``log N`` against ``log d``; a curve of one point gives 2.0, a common central value)."""
+    d = np.asarray(curve_depths, dtype=float)
+    n = np.asarray(curve_cycles, dtype=float)
+    if len(d) < 2:
+        return 2.0
+    slope = np.polyfit(np.log(d), np.log(n), 1)[0]
+    return float(-slope)
+
+
+def life_used_per_cycle_with_exponent(
+    depth_fraction: float | np.ndarray, curve_depths: Sequence[float], curve_cycles: Sequence[float],
+    exponent: float,
+) -> np.ndarray:
+    """``Phi(d)`` of the curve re-shaped to the cycle-life exponent ``exponent``, the full-depth life kept:
+    ``Phi(d) * d^(exponent - k)`` with ``k`` = :func:`curve_exponent` (the curve itself at ``exponent = k``).
+
+    An exponent of 1 makes every kWh moved age the pack the same whatever the depth (the throughput model's
+    assumption); a larger one makes shallow cycles cheaper against deep ones."""
+    d = np.clip(np.asarray(depth_fraction, dtype=float), 0.0, 1.0)
+    shift = exponent - curve_exponent(curve_depths, curve_cycles)
+    with np.errstate(divide="ignore"):
+        scale = np.where(d > 0, d ** shift, 0.0)
+    return life_used_per_cycle(d, curve_depths, curve_cycles) * scale
+
+
 def segment_costs_per_kwh(
     replacement_cost: float,
     usable_capacity_kwh: float,

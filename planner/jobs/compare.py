@@ -87,8 +87,8 @@ class ComparisonResult:
             for key in sorted(k for k in t if k.endswith("_discharge_kwh")):
                 row[key] = t[key]
             row["export_above_import_hours"] = getattr(r, "export_above_import_hours", np.nan)
-            for key in sorted(k for k in t if k.startswith("wear_rainflow_")):  # cross-check, not charged
-                row["check_rainflow_" + key.removeprefix("wear_rainflow_")] = t[key]
+            for key in sorted(k for k in t if k.startswith(("wear_rainflow_", "wear_exponent_"))):
+                row["check_" + key.removeprefix("wear_")] = t[key]  # cross-checks, not charged
             rows.append(row)
         table = pd.DataFrame(rows)
         if reference is None or reference not in results:

@@ -9,26 +9,44 @@ add up to ``net_cost`` [currency, + = paid].
 The wear sensitivity re-prices the same runs' wear: ``v2g_saving_wear_low`` / ``_high`` with every pack's
 replacement cost at :data:`WEAR_LOW` / :data:`WEAR_HIGH` times the stated one (cycle and calendar wear are
 both proportional to it), and ``v2g_saving_rainflow`` with the cycle wear counted by rainflow instead of the
-segment model (``check_rainflow_*``). The plans themselves were made with the central wear.
+segment model (``check_rainflow_*``), and ``v2g_saving_exponent_low`` / ``_high`` with the same rainflow count
+on the cycle-life curve re-shaped to the exponents of
+:data:`planner.jobs.simulate.wear_account.SENSITIVITY_EXPONENTS` (``check_exponent_*``). A sensitivity
+whose columns the runs lack (runs saved before it existed) is NaN. The plans themselves were made with the
+central wear.
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+
+from planner.jobs.simulate.wear_account import SENSITIVITY_EXPONENTS
 
 WEAR_LOW, WEAR_HIGH = 0.5, 1.5
 """Replacement-cost factors of the wear sensitivity (an EV pack's wear per kWh moved spans about 1.7-3.3 p
 in the literature: half to one and a half times a central value)."""
 
 
+def _checked(row: pd.Series, prefix: str) -> float:
+    """The sum of a cross-check's columns over the assets that have a cycle-life curve (NaN when the row has
+    none of them)."""
+    values = [float(row[c]) for c in row.index if c.startswith(prefix)]
+    values = [v for v in values if not math.isnan(v)]
+    return sum(values) if values else math.nan
+
+
 def _parts(row: pd.Series) -> dict[str, float]:
     wear = sum(float(row[c]) for c in row.index if c.startswith(("wear_cycle_", "wear_calendar_")))
     calendar = sum(float(row[c]) for c in row.index if c.startswith("wear_calendar_"))
-    rainflow = sum(float(row[c]) for c in row.index if c.startswith("check_rainflow_"))
     stored = float(row.get("end_energy_value", 0.0))
     net = float(row["net_cost"])
-    return {"energy": net - wear - stored, "wear": wear, "stored": stored, "net_cost": net,
-            "wear_rainflow": calendar + rainflow}
+    parts = {"energy": net - wear - stored, "wear": wear, "stored": stored, "net_cost": net,
+             "wear_rainflow": calendar + _checked(row, "check_rainflow_")}
+    for tag in SENSITIVITY_EXPONENTS:
+        parts[f"wear_exponent_{tag}"] = calendar + _checked(row, f"check_exponent_{tag}_")
+    return parts
 
 
 def v2g_answer(table: pd.DataFrame) -> pd.DataFrame:
@@ -53,8 +71,9 @@ def v2g_answer(table: pd.DataFrame) -> pd.DataFrame:
         extra_wear = row["with_wear"] - row["without_wear"]
         row["v2g_saving_wear_low"] = row["v2g_saving"] - (WEAR_LOW - 1.0) * extra_wear
         row["v2g_saving_wear_high"] = row["v2g_saving"] - (WEAR_HIGH - 1.0) * extra_wear
-        row["v2g_saving_rainflow"] = row["v2g_saving"] + extra_wear - (row["with_wear_rainflow"]
-                                                                      - row["without_wear_rainflow"])
+        for name in ("rainflow", *(f"exponent_{tag}" for tag in SENSITIVITY_EXPONENTS)):
+            row[f"v2g_saving_{name}"] = row["v2g_saving"] + extra_wear - (row[f"with_wear_{name}"]
+                                                                         - row[f"without_wear_{name}"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -75,8 +94,17 @@ def v2g_sentences(answer: pd.DataFrame, days: int, currency: str) -> list[str]:
             + f", with {abs(extra_wear):,.2f} {'more' if extra_wear >= 0 else 'less'} wear."
             + f" Wear sensitivity: {r['v2g_saving_wear_low']:,.2f} / {r['v2g_saving_wear_high']:,.2f} at "
               f"{WEAR_LOW:g} / {WEAR_HIGH:g} times the packs' replacement cost, {r['v2g_saving_rainflow']:,.2f} "
-              "with rainflow-counted cycles.")
+              "with rainflow-counted cycles" + _exponent_clause(r) + ".")
     return out
+
+
+def _exponent_clause(r: pd.Series) -> str:
+    """``", a / b at cycle-life exponents x / y"`` of a sentence (empty when the runs lack the columns)."""
+    values = [r.get(f"v2g_saving_exponent_{tag}", math.nan) for tag in SENSITIVITY_EXPONENTS]
+    if any(math.isnan(float(v)) for v in values):
+        return ""
+    exps = " / ".join(f"{k:g}" for k in SENSITIVITY_EXPONENTS.values())
+    return f", {' / '.join(f'{float(v):,.2f}' for v in values)} at cycle-life exponents {exps} (rainflow)"
 
 
 def forecast_lines(answers: dict[str, pd.DataFrame], currency: str) -> list[str]:

@@ -181,9 +181,14 @@ def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(compari
         rain = {f: best[f].net_cost - best[f].filter(like="wear_cycle_").sum() + best[f].filter(like="check_rainflow_").sum()
                 for f in best}
         assert r.v2g_saving_rainflow == pytest.approx(rain[False] - rain[True])
+        for tag in ("low", "high"):  # the same count on the curve re-shaped to another cycle-life exponent
+            exp = {f: best[f].net_cost - best[f].filter(like="wear_cycle_").sum()
+                   + best[f].filter(like=f"check_exponent_{tag}_").sum() for f in best}
+            assert r[f"v2g_saving_exponent_{tag}"] == pytest.approx(exp[False] - exp[True])
     text = (out / "report.md").read_text()
     assert "## Does V2G pay?" in text
     assert "- agile (export: agile (own)): V2G " in text
     assert text.count("Wear sensitivity: ") == 2
+    assert text.count("at cycle-life exponents 1.1 / 3 (rainflow)") == 2
     assert (out / "v2g_pays.png").stat().st_size > 0
     assert len(pd.read_csv(out / "v2g_answer.csv")) == 2

@@ -42,6 +42,22 @@ def test_a_cycle_across_midnight_is_one_deep_cycle():
     assert checks["wear_rainflow_bat"] == pytest.approx(1.0)
 
 
+def test_the_exponent_sensitivity_reprices_shallow_cycles_and_keeps_the_full_depth_life():
+    """The curve (N(0.5) = 4000, N(1) = 1000) is the power law of exponent 2. Two half-depth cycles cost
+    2 x 1000 / 4000 = 0.5 on it; re-shaped to exponent k with N(1) kept, Phi(0.5) = 0.5^k / 1000: 0.933 at
+    k = 1.1 (2 x 0.5^1.1) and 0.25 at k = 3 (2 x 0.5^3). A full cycle costs 1.0 at every exponent."""
+    sc = make_scenario(batteries=[battery(soc_kwh=10.0, degradation=TWO_SEGMENTS)], import_price=[0.1])
+    shallow = _frame("bat", [5, 10, 5, 10], [5, 0, 5, 0])
+    _, checks = period_wear(sc, shallow, {"bat": 10.0}, {}, [START], STEP)
+    assert checks["wear_rainflow_bat"] == pytest.approx(0.5)
+    assert checks["wear_exponent_low_bat"] == pytest.approx(2 * 0.5 ** 1.1)
+    assert checks["wear_exponent_high_bat"] == pytest.approx(2 * 0.5 ** 3)
+    full = _frame("bat", [0, 10], [10, 0])
+    _, checks = period_wear(sc, full, {"bat": 10.0}, {}, [START], STEP)
+    for key in ("wear_rainflow_bat", "wear_exponent_low_bat", "wear_exponent_high_bat"):
+        assert checks[key] == pytest.approx(1.0)
+
+
 def test_v2g_after_a_drive_is_charged_as_the_plan_prices_it():
     """The car leaves full (10 kWh) and comes back with 6 after a 4 kWh drive, gives 4 kWh of V2G, then
     charges to full. Judged on the trajectory 10 -> 6 -> 2 -> 10: the drive empties 4 kWh of the shallow
