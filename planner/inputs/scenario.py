@@ -230,9 +230,6 @@ def scenario_from_dict(
     solar, solar_table = _read_profile(r, raw, "solar", grid, SOLAR_KEYS)
     curtailable = r.boolean(solar_table, "curtailable", "solar", True)
     service = read_grid_service(r, raw)
-    if service is not None and chargers:  # per-charger limits are not in the headroom rule yet
-        r.add("grid_service", "a depot with [[charger]] tables",
-              "a site without chargers (grid services through depot chargers are not modelled)")
     if r.issues or tariff is None:
         # also list what is wrong with the assets themselves (fields already reported are not repeated)
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.domain.chargers import PHASES, session_limits
 from planner.domain.efficiency import charged_kw
 from planner.domain.sessions import kept_windows
 from planner.domain.taper import taper_limit_kw
 from planner.inputs.specs import Scenario
-from planner.model.components.charger import PHASES, session_limits
 from planner.results.from_schedule import plan_from_schedule
 from planner.results.plan import Plan
 

@@ -129,16 +129,70 @@ def test_bad_grid_service_names_the_field(service, field):
     assert field in [i.field for i in info.value.issues], info.value.issues
 
 
-def test_a_depot_with_chargers_is_told_grid_services_are_not_modelled_there():
-    import tomllib
-    from pathlib import Path
+def depot(service: dict, v2g: bool, phase_limit_kw: float) -> object:
+    """Two vans plugged in all 4 h: ``a`` on a 10 kW bidirectional three-phase charger, ``b`` on a 7 kW
+    one-way charger on L1; no load, import 0.1, no end value, no wear."""
+    def van(name: str, charger: str) -> dict:
+        return {"name": name, "capacity_kwh": 40, "soc_min_kwh": 4, "charge_max_kw": 11, "discharge_max_kw": 11,
+                "eta_charge": 1.0, "eta_discharge": 1.0, "v2g": v2g, "degradation_cost_per_kwh": 0.0,
+                "end_value_per_kwh": 0.0, "charger": charger,
+                "session": [{"arrive": "2024-01-15T00:00:00Z", "depart": "2024-01-15T04:00:00Z",
+                             "arrive_soc_kwh": 20, "depart_soc_min_kwh": 20}]}
+    raw = {"schema_version": 1, "name": "gs-depot", "currency": "GBP",
+           "horizon": {"start": "2024-01-15T00:00:00Z", "hours": 4, "step_minutes": 60, "timezone": "UTC"},
+           "grid": {"import_limit_kw": 100, "export_limit_kw": 100, "phase_limit_kw": phase_limit_kw},
+           "tariff": {"import_price_per_kwh": 0.1, "export_price_per_kwh": 0.0}, "load": {"kw": 0.0},
+           "charger": [{"name": "v2g3", "charge_max_kw": 10, "discharge_max_kw": 10, "bidirectional": True,
+                        "phase": "L1L2L3"},
+                       {"name": "ac1", "charge_max_kw": 7, "bidirectional": False, "phase": "L1"}],
+           "vehicle": [van("a", "v2g3"), van("b", "ac1")], "grid_service": service}
+    return planner.scenario_from_dict(raw)
 
-    path = Path(__file__).resolve().parents[2] / "data" / "examples" / "depot-20-vans.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    raw["grid_service"] = up_service(60)
-    with pytest.raises(ScenarioError) as info:
-        planner.scenario_from_dict(raw, path.parent)
-    assert "grid_service" in [i.field for i in info.value.issues]
+
+def test_a_depot_holds_down_capacity_within_its_phase_limits():
+    # Hand-solved, no V2G, 4 kW per phase: down capacity is extra charging m_a + m_b (neither van needs
+    # to charge, so neither does). The three-phase charger puts m_a / 3 on each phase, the one-way charger
+    # m_b on L1: m_a <= 10, m_a / 3 + m_b <= 4. Every kW moved from a to b costs a third of a kW on L2 and L3
+    # and frees only a third on L1, so a fills first: m_a = 10, m_b = 2/3, 32/3 kW in each paid hour
+    # (a phase-blind sum would say 17), 0.5 x 64/3 GBP.
+    from planner.domain.grid_service import held_capacity_kw
+
+    scenario = depot(up_service(0, direction="down"), v2g=False, phase_limit_kw=4.0)
+    result = solve(scenario)
+    held = result.schedule["grid_service_kw"].to_numpy()
+    np.testing.assert_allclose(held, [0, 0, 32 / 3, 32 / 3], atol=1e-6)
+    assert result.costs["grid_service_revenue"] == pytest.approx(0.5 * 64 / 3, abs=1e-6)
+    # the read-back from the schedule alone finds the same capacity
+    np.testing.assert_allclose(held_capacity_kw(scenario, result.schedule)[2:], held[2:], atol=1e-6)
+    # without the phase limit both chargers' full ratings count
+    free = solve(depot(up_service(0, direction="down"), v2g=False, phase_limit_kw=1000.0))
+    np.testing.assert_allclose(free.schedule["grid_service_kw"].to_numpy()[2:], [17.0, 17.0], atol=1e-6)
+
+
+def test_a_depot_holds_up_capacity_only_through_its_bidirectional_charger():
+    # Hand-solved, both vans V2G, 2 kW per phase. Up capacity = stopping the charge (c_a + c_b) + more
+    # discharge, only on the bidirectional charger: (d_a + u_a) / 3 <= 2, so u_a <= 6. Charging pays 0.5 per
+    # kW held against 0.1 per kWh, so both would charge: c_a / 3 <= 2 on L2, L3 and c_a / 3 + c_b <= 2 on L1,
+    # at most 6 kW (c_a = 6, c_b = 0): 12 kW held in each paid hour. The plugged-in payment counts only van a
+    # (b's charger is one-way): 4 h x 0.1. Net: 12 kWh x 0.1 - (0.5 x 24 + 0.4) = -11.2 GBP.
+    service = up_service(0)
+    service["plugged_in_price_per_h"] = 0.1
+    result = solve(depot(service, v2g=True, phase_limit_kw=2.0))
+    sch = result.schedule
+    np.testing.assert_allclose(sch["grid_service_kw"].to_numpy()[2:], [12.0, 12.0], atol=1e-6)
+    np.testing.assert_allclose(sch["a_charge_kw"].to_numpy()[2:], [6.0, 6.0], atol=1e-6)
+    assert sch["b_discharge_kw"].abs().max() == 0.0
+    assert result.costs["grid_service_revenue"] == pytest.approx(0.5 * 24 + 0.4, abs=1e-6)
+    assert result.costs["total"] == pytest.approx(-11.2, abs=1e-6)
+
+
+def test_verify_rejects_depot_capacity_beyond_a_phase():
+    scenario = depot(up_service(0, direction="down"), v2g=False, phase_limit_kw=4.0)
+    result = planner.plan(scenario)
+    forged = copy.deepcopy(result)
+    forged.schedule.loc[forged.schedule.index[2], "grid_service_kw"] = 17.0  # the phase-blind sum
+    with pytest.raises(VerificationError, match="grid service"):
+        verify(scenario, forged)
 
 
 def test_a_car_plugged_in_before_the_horizon_offers_from_its_known_soc():
@@ -155,3 +209,30 @@ def test_a_car_plugged_in_before_the_horizon_offers_from_its_known_soc():
     result = solve(scenario)  # verify reads the SoC at the horizon's start as the arrival SoC
     sch = result.schedule
     assert sch["grid_service_kw"].iloc[0] == pytest.approx(sch["leaf_charge_kw"].iloc[0] + 2.0, abs=1e-6)
+
+
+def test_the_fleet_v2g_depot_example_earns_for_capacity_its_schedule_can_hold():
+    """``depot-20-vans-fleet-v2g.toml`` (24 h of it): the plan verifies (the independent check re-derives every
+    step's room with the chargers and phases), is paid 0.018 GBP per kW held per hour, and costs no more than
+    the same depot without the contract (whose plan is feasible with nothing held)."""
+    import tomllib
+    from pathlib import Path
+
+    from planner.domain.grid_service import held_capacity_kw
+
+    examples = Path(__file__).resolve().parents[2] / "data" / "examples"
+    raw = tomllib.loads((examples / "depot-20-vans-fleet-v2g.toml").read_text(encoding="utf-8"))
+    raw["horizon"]["hours"] = 24.0
+    end = "2023-01-18T12:00:00+00:00"
+    for v in raw["vehicle"]:
+        v["session"] = [x for x in v["session"] if x["arrive"] < end]
+    scenario = planner.scenario_from_dict(raw, examples)
+    result = solve(scenario)
+    held = result.schedule["grid_service_kw"].to_numpy()
+    assert held.sum() > 0
+    assert result.costs["grid_service_revenue"] == pytest.approx(0.018 * 0.25 * held.sum(), rel=1e-9)
+    assert np.all(held <= held_capacity_kw(scenario, result.schedule) + 1e-5)
+    raw.pop("grid_service")
+    plain = solve(planner.scenario_from_dict(raw, examples))
+    gap = 0.01 * 2  # both plans stop within the default absolute gap (1 p per day of horizon)
+    assert result.costs["total"] <= plain.costs["total"] + gap

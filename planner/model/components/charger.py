@@ -36,71 +36,18 @@ explores mirror images.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from planner.domain.chargers import SessionLimits, session_limits
 from planner.domain.names import asset_block_name
 from planner.domain.sessions import kept_windows
 from planner.model.components.base import BuildOptions, Contribution
 
 if TYPE_CHECKING:  # pyomo is imported where a model is built, so the limits work without it (fail-safe plan)
     import pyomo.environ as pyo
-
-PHASES = ("L1", "L2", "L3")
-
-
-@dataclass(frozen=True)
-class SessionLimits:
-    """Effective limits of one vehicle session on its charger.
-
-    Attributes
-    ----------
-    charger : str or None
-        Charger name (None: no charger assigned).
-    charge_max_kw, charge_min_kw, discharge_max_kw : float
-        Effective limits [kW] before scaling by the covered fraction.
-    phase_share : dict
-        Phase -> share of the session's power on that phase (1 or 1/3).
-    """
-
-    charger: str | None
-    charge_max_kw: float
-    charge_min_kw: float
-    discharge_max_kw: float
-    phase_share: dict[str, float]
-
-
-def phase_share(phase: str) -> dict[str, float]:
-    """Share of a charger's power on each phase: ``{"L1": 1}`` or a third on each of L1, L2, L3."""
-    if phase in PHASES:
-        return {phase: 1.0}
-    return {p: 1.0 / 3.0 for p in PHASES}
-
-
-def session_limits(scenario, vehicle) -> list[SessionLimits]:
-    """Effective limits of every session of ``vehicle`` (in the order of ``vehicle.sessions``).
-
-    Without chargers in the scenario each session keeps the vehicle's own limits.
-    """
-    chargers = {c.name: c for c in scenario.chargers}
-    v_dmax = vehicle.discharge_max_kw if vehicle.v2g else 0.0
-    out = []
-    for s in vehicle.sessions:
-        if not chargers:
-            out.append(SessionLimits(None, vehicle.charge_max_kw, vehicle.charge_min_kw, v_dmax, {}))
-            continue
-        c = chargers.get(s.charger) if s.charger is not None else None
-        if c is None:
-            out.append(SessionLimits(None, 0.0, 0.0, 0.0, {}))
-            continue
-        dmax = min(v_dmax, c.discharge_max_kw) if c.bidirectional else 0.0
-        cmax = min(vehicle.charge_max_kw, c.charge_max_kw)
-        cmin = max(vehicle.charge_min_kw, c.charge_min_kw)
-        out.append(SessionLimits(c.name, cmax, min(cmin, cmax), dmax, phase_share(c.phase)))
-    return out
-
 
 def vehicle_for_build(scenario, vehicle):
     """The vehicle spec the model is built from: the envelope of its sessions' effective limits.

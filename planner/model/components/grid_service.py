@@ -14,6 +14,12 @@ and for each step ``t`` with an availability price ``p[t] > 0``:
 
     service_kw[t] <= sum_a (up_stop + up_more)[a,t]      and  <= export_limit - export_kw[t] + import_kw[t]  (up)
     service_kw[t] <= sum_a (down_stop + down_more)[a,t]  and  <= import_limit - import_kw[t] + export_kw[t]  (down)
+
+At a depot the ratings are each session's charger limits, and with a finite ``phase_limit_kw``, per phase
+``p`` and paid step ``t`` (``share`` as in :func:`planner.domain.grid_service.phase_shares_by_step`)::
+
+    sum_v share_p[v,t] * discharge_kw[v,t] + sum_a share_p[a,t] * up_more[a,t]   <= phase_limit_kw   (up)
+    sum_v share_p[v,t] * charge_kw[v,t]    + sum_a share_p[a,t] * down_more[a,t] <= phase_limit_kw   (down)
     grid_service_revenue = -(sum_t p[t] * h * service_kw[t] + plugged-in payment)    (currency, - = received)
 
 Linear, no binaries. Only the directions the contract asks for are built.
@@ -25,7 +31,7 @@ import math
 
 import pyomo.environ as pyo
 
-from planner.domain.grid_service import participation, plugged_in_revenue
+from planner.domain.grid_service import participation, phase_shares_by_step, plugged_in_revenue
 from planner.model.components.base import Contribution
 
 DIRECTION_PARTS = {"up": ("up",), "down": ("down",), "both": ("up", "down")}
@@ -50,7 +56,9 @@ def add_grid_service(m: pyo.ConcreteModel, scenario, contributions: list[Contrib
     paid_set = set(paid)
     dur = service.duration_hours
     rows = []  # (asset, i, t, segment)
-    parts = participation(scenario.grid, scenario.batteries, scenario.vehicles)
+    parts = participation(scenario)
+    phase_limit = scenario.connection.phase_limit_kw
+    car_shares = phase_shares_by_step(scenario)  # empty unless phases limit
     for a_i, a in enumerate(parts):
         rows += [(a_i, i, t, a.segment[i]) for i, t in enumerate(a.steps) if t in paid_set]
     idx = [(a_i, t) for a_i, _, t, _ in rows]
@@ -63,6 +71,7 @@ def add_grid_service(m: pyo.ConcreteModel, scenario, contributions: list[Contrib
         b.add_component(f"{direction}_more_kw", more)
         cons = pyo.ConstraintList()
         b.add_component(f"{direction}_rows", cons)
+        on_phase: dict[tuple[str, int], list] = {}
         for a_i, i, t, seg in rows:
             a = parts[a_i]
             port = ports[a.name]
@@ -76,11 +85,22 @@ def add_grid_service(m: pyo.ConcreteModel, scenario, contributions: list[Contrib
                         cons.add(more[a_i, t] * (dur / a.eta_discharge) <= s - a.soc_low_kwh[i])
             else:
                 cons.add(stop[a_i, t] <= dis)
-                cons.add(more[a_i, t] <= a.charge_max_kw - ch)
+                cons.add(more[a_i, t] <= a.charge_max_kw[i] - ch)
                 if dur > 0:
                     for s in soc:
                         cons.add(more[a_i, t] * (dur * a.eta_charge) <= a.soc_high_kwh[i] - s)
             totals[direction][t].append(stop[a_i, t] + more[a_i, t])
+            if car_shares:
+                for p, share in a.phase_share[i].items():
+                    on_phase.setdefault((p, t), []).append(share * more[a_i, t])
+        if on_phase:
+            phases = pyo.ConstraintList()
+            b.add_component(f"{direction}_phase_rows", phases)
+            for (p, t), extra in sorted(on_phase.items()):
+                flows = [shares[t][p] * (ports[name].discharge_kw if direction == "up"
+                                         else ports[name].charge_kw).get(t, 0.0)
+                         for name, shares in car_shares.items() if name in ports and p in shares.get(t, {})]
+                phases.add(sum(flows) + sum(extra) <= phase_limit)
         held = pyo.ConstraintList()
         b.add_component(f"{direction}_held", held)
         limit = (scenario.connection.export_limit_kw if direction == "up" else scenario.connection.import_limit_kw)
