@@ -2,8 +2,8 @@
 period, its cars' true sessions (``planner compare SCENARIO``).
 
 The period starts at local midnight of ``--start`` in the scenario's zone (23:00 UTC on a BST date); the
-load and solar CSVs are re-read over the period plus the forecast's history; a scenario without ``[solar]``
-has no PV.
+load and solar CSVs are re-read over the period plus the forecast's history (a constant ``kw`` load holds
+over any period); a scenario without ``[solar]`` has no PV, without ``[load]`` no load.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ def first_start(path: str | Path, history_days: int = 8) -> str:
     tz = template.grid.timezone
     firsts = [read_series_csv(resolve_data_path(raw[key]["csv"], path.parent)).index[0]
               for key in ("load", "solar") if "csv" in raw.get(key, {})]
-    if not firsts:
-        raise ScenarioError(f"{path}: [load] needs a csv covering the simulated period for compare")
-    earliest = (max(firsts) + pd.Timedelta(days=history_days)).tz_convert(tz)
+    if firsts:
+        earliest = (max(firsts) + pd.Timedelta(days=history_days)).tz_convert(tz)
+    else:  # constant series (a depot with no metered load): the scenario's own horizon
+        earliest = template.grid.index[0].tz_convert(tz)
     day = earliest.normalize()
     if day < earliest:
         day += pd.Timedelta(days=1)
@@ -75,6 +76,10 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
 
     path = Path(path)
     template = load_scenario(path)
+    if template.chargers:
+        raise ScenarioError(f"{path}: simulate and compare execute a home's day; a depot with [[charger]] "
+                            "tables is planned with 'planner plan' or 'planner batch' (its controller would "
+                            "need each charger's and phase's limits)")
     raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     tz = template.grid.timezone
     step = template.grid.step_minutes
@@ -87,7 +92,10 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
     for key in profiled:
         table = raw.get(key, {})
         if "csv" not in table:
-            raise ScenarioError(f"{path}: [{key}] needs a csv covering the simulated period for compare")
+            if "kw" in table or key not in raw:  # a constant (or no) load holds over any period
+                continue
+            raise ScenarioError(f"{path}: [{key}] needs a csv or a constant kw over the simulated period for "
+                                "compare")
         frames[key] = read_series_csv(resolve_data_path(table["csv"], path.parent))
         first = frames[key].index[0]
         if first > begin:

@@ -192,3 +192,25 @@ def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(compari
     assert text.count("at cycle-life exponents 1.1 / 3 (rainflow)") == 2
     assert (out / "v2g_pays.png").stat().st_size > 0
     assert len(pd.read_csv(out / "v2g_answer.csv")) == 2
+
+
+def test_a_constant_load_holds_over_the_period_and_a_depot_is_refused_clearly(tmp_path):
+    """A home whose ``[load]`` is a constant ``kw`` compares over any period the prices cover (the period
+    then starts on the scenario's own first day); a depot with chargers gets an error saying why."""
+    from planner.errors import ScenarioError
+    from planner.jobs.compare_site import first_start, site_from_scenario
+
+    examples = ROOT / "data" / "examples"
+    text = (examples / "leaf-xstorage.toml").read_text(encoding="utf-8")
+    text = text.replace('[load]\ncsv = "shipped:series/fixtures/day_pair_winter_2023-01-16.csv"\n'
+                        'column = "household_load_kw"\n', "[load]\nkw = 0.4\n")
+    text = text[:text.index("[solar]")] + text[text.index("[[battery]]"):]
+    path = tmp_path / "constant.toml"
+    path.write_text(text, encoding="utf-8")
+    start = first_start(path, history_days=0)
+    assert start == "2023-01-16"  # the scenario's first local day (its horizon starts at 00:00 UTC = GMT)
+    site = site_from_scenario(path, start, 2, history_days=0)
+    np.testing.assert_allclose(site.load_kw, 0.4)
+    np.testing.assert_allclose(site.solar_kw, 0.0)
+    with pytest.raises(ScenarioError, match="depot with \\[\\[charger\\]\\]"):
+        site_from_scenario(examples / "depot-20-vans.toml", "2023-01-18", 1, history_days=0)
