@@ -9,8 +9,8 @@ plan, as without the cache; only shapes that recur pay for a session. At most ``
 ``max_seen`` remembered shapes are kept (least recently used dropped first), so memory stays bounded.
 
 Every plan returned has passed :func:`planner.verify.verify`. A session that finds no solution hands the
-scenario to :func:`planner.plan`, which may return its fail-safe plan. In ties (several schedules of equal
-cost) a re-solved plan may pick another schedule than a fresh one; its cost is optimal within the same gap.
+scenario to :func:`planner.plan`, which may return its fail-safe plan. A re-solved plan is the plan a fresh
+one would be, ties included (:mod:`planner.solve.persistent`).
 """
 
 from __future__ import annotations

@@ -69,15 +69,17 @@ def test_examples_fast_path_equals_straightforward_formulation(path):
 
 @pytest.mark.parametrize("seed", SEEDS[:8])
 def test_plan_session_equals_fresh_plans_on_new_prices_load_and_solar(seed):
-    """One session, three scenarios of one shape: each plan verifies and costs what a fresh plan costs."""
+    """One session, three scenarios of one shape (new prices with export above import in the same steps,
+    new load and solar): each plan verifies and is the fresh plan, schedule for schedule."""
     base = _random_scenario(seed)
     session = PlanSession(base, mip_rel_gap=0.0)
     rng = np.random.default_rng(seed)
     variants = [base]
     for _ in range(2):
         factor = rng.uniform(0.3, 1.7, base.steps)
-        shifted = base.with_prices(base.tariff.import_price_per_kwh * factor - 0.05,
-                                   base.tariff.export_price_per_kwh * factor[::-1])
+        imp = base.tariff.import_price_per_kwh * factor - 0.05
+        margin = base.tariff.export_price_per_kwh - base.tariff.import_price_per_kwh
+        shifted = base.with_prices(imp, imp + margin * rng.uniform(0.5, 1.5, base.steps))
         load = base.load_kw * rng.uniform(0.5, 1.5, base.steps)
         solar = base.solar_kw * rng.uniform(0.5, 1.5, base.steps)
         variants.append(_replace_profiles(shifted, load, solar))
@@ -88,6 +90,7 @@ def test_plan_session_equals_fresh_plans_on_new_prices_load_and_solar(seed):
         assert close(got.costs["total"], fresh.costs["total"], rel=1e-6, abs_=1e-6), (
             got.costs["total"], fresh.costs["total"]
         )
+        assert got.schedule.equals(fresh.schedule)
     assert session.rebuilds == 0
     # sun in steps that had none can make grid export possible there: the session must still be exact
     new_sun = (rng.uniform(size=base.steps) < 0.3) * rng.uniform(0.0, 3.0, base.steps)
@@ -144,8 +147,10 @@ def test_plan_session_update_equals_a_fresh_compile(seed):
     session.plan(base)
     rng = np.random.default_rng(seed + 100)
     factor = rng.uniform(0.3, 1.7, base.steps)
+    imp = base.tariff.import_price_per_kwh * factor - 0.05  # export above import in the same steps as before
+    exp = imp + (base.tariff.export_price_per_kwh - base.tariff.import_price_per_kwh) * factor
     new = _replace_profiles(
-        base.with_prices(base.tariff.import_price_per_kwh * factor - 0.05, base.tariff.export_price_per_kwh * factor),
+        base.with_prices(imp, exp),
         base.load_kw * rng.uniform(0.5, 1.5, base.steps),
         base.solar_kw * rng.uniform(0.5, 1.5, base.steps),
     )
