@@ -42,27 +42,27 @@ def phase_share(phase: str) -> dict[str, float]:
     return {p: 1.0 / 3.0 for p in PHASES}
 
 
+def charger_limits(scenario, vehicle, charger: str | None) -> SessionLimits:
+    """Effective limits of ``vehicle`` plugged into the charger named ``charger`` (module docstring); without
+    chargers in the scenario, the vehicle's own limits."""
+    v_dmax = vehicle.discharge_max_kw if vehicle.v2g else 0.0
+    if not scenario.chargers:
+        return SessionLimits(None, vehicle.charge_max_kw, vehicle.charge_min_kw, v_dmax, {})
+    c = next((x for x in scenario.chargers if x.name == charger), None) if charger is not None else None
+    if c is None:
+        return SessionLimits(None, 0.0, 0.0, 0.0, {})
+    dmax = min(v_dmax, c.discharge_max_kw) if c.bidirectional else 0.0
+    cmax = min(vehicle.charge_max_kw, c.charge_max_kw)
+    cmin = max(vehicle.charge_min_kw, c.charge_min_kw)
+    return SessionLimits(c.name, cmax, min(cmin, cmax), dmax, phase_share(c.phase))
+
+
 def session_limits(scenario, vehicle) -> list[SessionLimits]:
     """Effective limits of every session of ``vehicle`` (in the order of ``vehicle.sessions``).
 
     Without chargers in the scenario each session keeps the vehicle's own limits.
     """
-    chargers = {c.name: c for c in scenario.chargers}
-    v_dmax = vehicle.discharge_max_kw if vehicle.v2g else 0.0
-    out = []
-    for s in vehicle.sessions:
-        if not chargers:
-            out.append(SessionLimits(None, vehicle.charge_max_kw, vehicle.charge_min_kw, v_dmax, {}))
-            continue
-        c = chargers.get(s.charger) if s.charger is not None else None
-        if c is None:
-            out.append(SessionLimits(None, 0.0, 0.0, 0.0, {}))
-            continue
-        dmax = min(v_dmax, c.discharge_max_kw) if c.bidirectional else 0.0
-        cmax = min(vehicle.charge_max_kw, c.charge_max_kw)
-        cmin = max(vehicle.charge_min_kw, c.charge_min_kw)
-        out.append(SessionLimits(c.name, cmax, min(cmin, cmax), dmax, phase_share(c.phase)))
-    return out
+    return [charger_limits(scenario, vehicle, s.charger) for s in vehicle.sessions]
 
 
-__all__ = ["PHASES", "SessionLimits", "phase_share", "session_limits"]
+__all__ = ["PHASES", "SessionLimits", "charger_limits", "phase_share", "session_limits"]

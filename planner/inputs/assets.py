@@ -186,6 +186,8 @@ def read_vehicle(r: ScenarioReader, table: Mapping[str, Any], i: int, grid: Time
     )
     spec = replace(spec, km_per_kwh=km_per_kwh,
                    **dict(zip(("ramp_penalty_per_kw", "ramp_from_kw"), _ramp(r, table, where), strict=True)))
+    if default_charger is not None:
+        spec = replace(spec, charger=default_charger)
     return replace(spec, session_source=source) if source is not None else spec
 
 

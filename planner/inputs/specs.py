@@ -248,6 +248,9 @@ class VehicleSpec:
     ramp_from_kw: float | None = None
     """Net power in the step before the horizon [kW, + = charging]: the first step's change from it is
     penalised too (a re-plan that keeps what the controller is doing); None: the first step is free."""
+    charger: str | None = None
+    """The vehicle's default charger at a depot (``charger`` on its ``[[vehicle]]`` table): its sessions'
+    charger where a session names none, also for the sessions a long-period source gives later."""
 
 
 @dataclass(frozen=True)

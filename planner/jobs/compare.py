@@ -98,10 +98,23 @@ class ComparisonResult:
         table.attrs["reference"] = f"{reference[1]} on {reference[0]}"
         return cls(table, dict(results), currency)
 
-    def markdown(self, digits: int = 2) -> str:
-        """The table as Markdown (money rounded to ``digits``)."""
+    def markdown(self, digits: int = 2, max_assets: int = 4) -> str:
+        """The table as Markdown (money rounded to ``digits``). With more than ``max_assets`` storage assets (a
+        depot) each per-asset group of columns is one column, summed over the assets (``wear_cycle``,
+        ``wear_calendar``, ``discharge_kwh``; the cross-checks are left to ``comparison.csv``)."""
         frame = self.table.drop(columns=["days"]).copy()
         frame = frame.dropna(axis=1, how="all")
+        assets = [c.removeprefix("wear_cycle_") for c in frame.columns if c.startswith("wear_cycle_")]
+        if len(assets) > max_assets:
+            for group in ("wear_cycle", "wear_calendar"):
+                cols = [c for c in frame.columns if c.startswith(group + "_")]
+                frame.insert(frame.columns.get_loc(cols[0]), group, frame[cols].sum(axis=1))
+                frame = frame.drop(columns=cols)
+            cols = [c for c in frame.columns if c.endswith("_discharge_kwh")]
+            if cols:
+                frame.insert(frame.columns.get_loc(cols[0]), "discharge_kwh", frame[cols].sum(axis=1))
+                frame = frame.drop(columns=cols)
+            frame = frame.drop(columns=[c for c in frame.columns if c.startswith("check_")])
         header = "| " + " | ".join(frame.columns) + " |"
         lines = [header, "|" + "---|" * len(frame.columns)]
         for _, row in frame.iterrows():

@@ -53,15 +53,15 @@ def _true_sessions(v, begin: pd.Timestamp, end: pd.Timestamp) -> tuple[TripSessi
     own arrival SoC or driving energy)."""
     source = v.session_source
     if source is None:
-        return tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
-                     for s in v.sessions)
+        return tuple(TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh,
+                                 charger=s.charger) for s in v.sessions)
     from_source = source.between(begin, end)
     known = {(s.arrive, s.depart) for s in source.between(min((s.arrive for s in v.sessions), default=begin),
                                                           max((s.depart for s in v.sessions), default=begin))}
-    explicit = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
-                for s in v.sessions if (s.arrive, s.depart) not in known]
-    mine = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, drive_kwh=s.drive_kwh, arrive_soc_kwh=s.arrive_soc_kwh)
-            for s in from_source]
+    explicit = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, arrive_soc_kwh=s.arrive_soc_kwh,
+                            charger=s.charger) for s in v.sessions if (s.arrive, s.depart) not in known]
+    mine = [TripSession(s.arrive, s.depart, s.depart_soc_min_kwh, drive_kwh=s.drive_kwh,
+                        arrive_soc_kwh=s.arrive_soc_kwh, charger=s.charger or v.charger) for s in from_source]
     return tuple(sorted(explicit + mine, key=lambda s: s.arrive))
 
 
@@ -76,10 +76,6 @@ def site_from_scenario(path: str | Path, start: str, days: int, history_days: in
 
     path = Path(path)
     template = load_scenario(path)
-    if template.chargers:
-        raise ScenarioError(f"{path}: simulate and compare execute a home's day; a depot with [[charger]] "
-                            "tables is planned with 'planner plan' or 'planner batch' (its controller would "
-                            "need each charger's and phase's limits)")
     raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     tz = template.grid.timezone
     step = template.grid.step_minutes

@@ -194,10 +194,9 @@ def test_the_v2g_answer_picks_the_best_of_each_side_and_its_parts_add_up(compari
     assert len(pd.read_csv(out / "v2g_answer.csv")) == 2
 
 
-def test_a_constant_load_holds_over_the_period_and_a_depot_is_refused_clearly(tmp_path):
+def test_a_constant_load_holds_over_the_period(tmp_path):
     """A home whose ``[load]`` is a constant ``kw`` compares over any period the prices cover (the period
-    then starts on the scenario's own first day); a depot with chargers gets an error saying why."""
-    from planner.errors import ScenarioError
+    then starts on the scenario's own first day)."""
     from planner.jobs.compare_site import first_start, site_from_scenario
 
     examples = ROOT / "data" / "examples"
@@ -212,5 +211,3 @@ def test_a_constant_load_holds_over_the_period_and_a_depot_is_refused_clearly(tm
     site = site_from_scenario(path, start, 2, history_days=0)
     np.testing.assert_allclose(site.load_kw, 0.4)
     np.testing.assert_allclose(site.solar_kw, 0.0)
-    with pytest.raises(ScenarioError, match="depot with \\[\\[charger\\]\\]"):
-        site_from_scenario(examples / "depot-20-vans.toml", "2023-01-18", 1, history_days=0)

@@ -174,6 +174,7 @@ def day_pieces(
                 vehicle=v.name, session=j, arrive=max(s.arrive, t0), depart=min(s.depart, t1),
                 target_kwh=min(s.depart_soc_min_kwh, v.soc_max_kwh), real_departure=s.depart <= t1,
                 ongoing=s.arrive < t0, drive_kwh=s.drive_kwh, fixed_arrive_soc_kwh=s.arrive_soc_kwh,
+                charger=s.charger,
             ))
     return pieces
 
@@ -197,7 +198,8 @@ def plan_sessions(
     With ``period_end`` (the plan ends where the simulated period ends) a session departing after ``t_end``
     has no target inside the plan (``soc_min_kwh``): the accounting values the energy it ends with at the
     terminal rate and does not count that departure, so the plan does the same."""
-    rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed SoC), fixed SoC, ongoing]
+    rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed SoC), fixed SoC, ongoing,
+    #                               charger]
     past: list[float] = [s.drive_kwh for s in sessions if s.arrive < t0 and s.drive_kwh is not None]
     for s in sessions:
         if s.depart <= t0:
@@ -208,15 +210,15 @@ def plan_sessions(
         if period_end and s.depart > t_end:
             target = min(target, v.soc_min_kwh)
         if s.arrive < t0:
-            rows.append([t0, s.depart, target, None, soc_now, True])
+            rows.append([t0, s.depart, target, None, soc_now, True, s.charger])
         elif s.drive_kwh is None:
-            rows.append([s.arrive, s.depart, target, None, float(s.arrive_soc_kwh), False])
+            rows.append([s.arrive, s.depart, target, None, float(s.arrive_soc_kwh), False, s.charger])
         else:
-            rows.append([s.arrive, s.depart, target, forecast.drive_kwh(past, s.drive_kwh), None, False])
+            rows.append([s.arrive, s.depart, target, forecast.drive_kwh(past, s.drive_kwh), None, False, s.charger])
     # a session whose target cannot be reached from the arrival the previous target implies raises that
     # target (what a controller told "47 kWh at 16:23" does at the earlier plug-in)
     for j in range(len(rows) - 2, -1, -1):
-        arrive, depart, target, drive, _, _ = rows[j + 1]
+        arrive, depart, target, drive, _, _, _ = rows[j + 1]
         if drive is None or depart > t_end:
             continue
         hours = (depart - arrive).total_seconds() / 3600.0
@@ -226,13 +228,13 @@ def plan_sessions(
     out: list[SessionSpec] = []
     expected_departure = soc_now
     depth = max(0.0, float(depth_now_kwh))  # open depth at the last point: now, or the expected departure
-    for arrive, depart, target, drive, fixed, ongoing in rows:
+    for arrive, depart, target, drive, fixed, ongoing, charger in rows:
         arrive_soc = fixed if drive is None else expected_departure - drive
         arrive_soc = min(max(arrive_soc, v.soc_min_kwh), v.soc_max_kwh)
         if not ongoing:
             depth += max(0.0, expected_departure - arrive_soc)
         depth = min(depth, max(0.0, v.capacity_kwh - arrive_soc))
-        out.append(SessionSpec(arrive, depart, arrive_soc, target, cycle_depth_kwh=depth))
+        out.append(SessionSpec(arrive, depart, arrive_soc, target, charger=charger, cycle_depth_kwh=depth))
         expected_departure = max(target, arrive_soc)
         depth = max(0.0, depth - (expected_departure - arrive_soc))
     return tuple(out)

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from planner.domain.chargers import charger_limits
 from planner.domain.efficiency import charged_kw
 from planner.domain.flows import has_rules
 from planner.domain.grid_service import held_capacity_kw
@@ -26,6 +27,7 @@ from planner.jobs.simulate.controller import (
     planned_soc_before,
     split_net,
 )
+from planner.jobs.simulate.phases import keep_within_phases
 from planner.jobs.simulate.site import TOL_KWH
 from planner.results.from_schedule import plan_from_schedule
 from planner.results.plan import Plan
@@ -104,6 +106,8 @@ class Piece:
     driven_kwh: float = 0.0
     """Energy used away from home before this arrival [kWh]: ``drive_kwh``, or for a fixed arrival SoC the
     drop from the previous departure's true SoC (0 when the car comes back fuller)."""
+    charger: str | None = None
+    """The depot charger of the session (None at a home)."""
 
 
 def execute_day(
@@ -163,10 +167,12 @@ def execute_day(
             piece.arrive_soc_kwh = soc
             below_reserve = soc < v.soc_min_kwh - TOL_KWH  # such a session only charges (as in the model)
             frac = grid.coverage(piece.arrive, piece.depart)
+            lim = charger_limits(template, v, piece.charger)  # a depot charger's limits (a home: the car's)
+            cmax, dmax = lim.charge_max_kw, lim.discharge_max_kw
             # ready-by guarantee: energy the charger can still add after each step before a real departure
             later_kwh = np.zeros(n + 1)
             if piece.real_departure:
-                later_kwh[:n] = np.cumsum((v.charge_max_kw * frac * v.eta_charge * h)[::-1])[::-1]
+                later_kwh[:n] = np.cumsum((cmax * frac * v.eta_charge * h)[::-1])[::-1]
             steps = np.flatnonzero(frac > 0)
             if decision.vehicle_mode != "on_arrival" and len(steps):
                 expected = planned_soc_before(plan_soc, plan_c, plan_d, int(steps[0]), v.eta_charge,
@@ -175,7 +181,7 @@ def execute_day(
                 prices = decision.import_price_per_kwh
                 prices = tariff.import_price_per_kwh if prices is None or len(prices) < n else prices[:n]
                 track_c, track_d = catch_up_profile(steps, frac, plan_c[:n], plan_d[:n], np.asarray(prices),
-                                                    offset, v.charge_max_kw, v.eta_charge, v.eta_discharge, h)
+                                                    offset, cmax, v.eta_charge, v.eta_discharge, h)
             for t in steps:
                 f = frac[t]
                 room_kw = max(0.0, (v.soc_max_kwh - soc) / (v.eta_charge * h))
@@ -187,20 +193,20 @@ def execute_day(
                 if decision.vehicle_mode == "on_arrival":
                     ct = max(0.0, (piece.target_kwh - soc) / (v.eta_charge * h))
                 else:
-                    ct, dt = float(track_c[t]), float(track_d[t]) if v.v2g and not below_reserve else 0.0
+                    ct, dt = float(track_c[t]), float(track_d[t]) if dmax > 0 and not below_reserve else 0.0
                 if dt > 0 and decision.grid_export_kw is not None and float(decision.grid_export_kw[t]) <= 1e-6:
                     demand = float(load_kw[t] - solar_kw[t]) + ev_net[t]  # no stored energy to the grid
                     dt = min(dt, max(0.0, demand))
                 if must_kw > 0:
                     ct, dt = max(ct, must_kw), 0.0
-                ct = min(ct, v.charge_max_kw * f, room_kw,  # the car's charge taper limits it as it fills
+                ct = min(ct, cmax * f, room_kw,  # the car's charge taper limits it as it fills
                          f * taper_limit_kw(v.charge_taper, v.capacity_kwh, v.eta_charge, h * f, soc))
-                dt = min(dt, v.discharge_max_kw * f, avail_kw) if v.v2g else 0.0
+                dt = min(dt, dmax * f, avail_kw)
                 if rules:  # flow rules: only the energy the car may take or give
                     ct = min(ct, charge_room_kw(v, "vehicle", connection, float(solar_kw[t] - load_kw[t]) - ev_net[t]))
                     dt = min(dt, discharge_room_kw(v, "vehicle", connection, float(load_kw[t] - solar_kw[t]) + ev_net[t]))
-                if 0 < ct < v.charge_min_kw * f:
-                    ct = v.charge_min_kw * f if v.charge_min_kw * f <= room_kw else 0.0
+                if 0 < ct < lim.charge_min_kw * f:
+                    ct = lim.charge_min_kw * f if lim.charge_min_kw * f <= room_kw else 0.0
                 if ct < 1e-7:
                     ct = 0.0
                 if dt < 1e-7:
@@ -213,6 +219,7 @@ def execute_day(
         veh_c[v.name], veh_d[v.name], veh_soc_col[v.name] = c, d, soc_col
         veh_end[v.name] = soc
         deficit[v.name] = short
+    keep_within_phases(template, grid, pieces, veh_c, veh_d)  # a depot's feeder: cut charging, then discharging
     # batteries and the grid, step by step
     bat_c = {b.name: np.zeros(n) for b in template.batteries}
     bat_d = {b.name: np.zeros(n) for b in template.batteries}
@@ -359,7 +366,7 @@ def truth_scenario(
     for v in template.vehicles:
         sessions = tuple(
             SessionSpec(p.arrive, p.depart, float(p.arrive_soc_kwh),
-                        float(p.target_kwh if p.real_departure else v.soc_min_kwh))
+                        float(p.target_kwh if p.real_departure else v.soc_min_kwh), charger=p.charger)
             for p in pieces if p.vehicle == v.name
         )
         vehicles.append(replace(v, sessions=sessions, end_value_per_kwh=0.0))

@@ -36,6 +36,8 @@ class TripSession:
         true departure SoC minus this.
     arrive_soc_kwh : float or None
         Fixed arrival SoC [kWh] (used when ``drive_kwh`` is None).
+    charger : str or None
+        The depot charger it is plugged into (None at a home).
     """
 
     arrive: pd.Timestamp
@@ -43,6 +45,7 @@ class TripSession:
     depart_soc_min_kwh: float
     drive_kwh: float | None = None
     arrive_soc_kwh: float | None = None
+    charger: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.results.plot.style import (
+    MAX_ASSETS_DRAWN,
     draw_power,
     draw_prices,
     format_time_axis,
@@ -73,12 +74,27 @@ def plot_week(comparison: Any, path: str | Path) -> Path:
     draw_prices(axes[0], week, comparison.currency)
     draw_power(axes[1], week)
     t = step_edges(week.index)
-    for name in storages(week):
-        axes[2].stairs(week[f"{name}_soc_kwh"].to_numpy(dtype=float), t, label=f"{name} SoC", lw=1.4,
-                         baseline=None)
+    names = storages(week)
+    if len(names) > MAX_ASSETS_DRAWN:  # a depot: the fleet's stored energy and how many vans are plugged in
+        plugged = [n for n in names if f"{n}_plugged" in week]
+        stored = np.nansum([week[f"{n}_soc_kwh"].to_numpy(dtype=float) for n in names], axis=0)
+        axes[2].stairs(stored, t, label="energy in the plugged-in storage", lw=1.6, baseline=None)
+        twin = axes[2].twinx()
+        count = np.sum([week[f"{n}_plugged"].to_numpy(dtype=bool) for n in plugged], axis=0)
+        twin.stairs(count, t, color="0.35", lw=1.0, ls="--", label="vehicles plugged in (right)", baseline=None)
+        twin.set_ylabel("plugged in")
+        twin.set_ylim(0, max(1, len(plugged)) * 1.05)
+        handles, labels = axes[2].get_legend_handles_labels()
+        more, more_labels = twin.get_legend_handles_labels()
+        axes[2].legend(handles + more, labels + more_labels, loc="upper left", bbox_to_anchor=(1.06, 1.0),
+                       fontsize=8, frameon=False)
+    else:
+        for name in names:
+            axes[2].stairs(week[f"{name}_soc_kwh"].to_numpy(dtype=float), t, label=f"{name} SoC", lw=1.4,
+                           baseline=None)
+        legend_outside(axes[2])
     axes[2].set_ylabel("kWh (end of step)")
     axes[2].set_ylim(bottom=0)
-    legend_outside(axes[2])
     format_time_axis(axes[2], week.index)
     for ax in axes:
         ax.grid(alpha=0.25)
