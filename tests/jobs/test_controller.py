@@ -7,6 +7,7 @@ import pytest
 
 from planner.jobs.simulate.controller import (
     battery_net_kw,
+    catch_up_over_session,
     catch_up_profile,
     planned_grid_charge_kw,
     planned_soc_before,
@@ -28,6 +29,25 @@ def test_a_car_behind_the_plan_catches_up_in_the_cheapest_steps_not_at_once():
     np.testing.assert_allclose(c, [0.0, 2.0, 4.0, 2.0])
     assert float(np.sum(c - plan_c) * 0.9 * H) == pytest.approx(1.8)
     np.testing.assert_allclose(d, 0.0)
+
+
+def test_a_car_short_in_the_evening_waits_for_the_night_the_decision_already_sees():
+    """The car plugs in at 18:00 for the night (leaves 07:00), 5 kWh short of the plan; the decision made at
+    00:00 covers 36 h: 0.30 until midnight, 0.10 after. The cheapest steps of the session are after midnight,
+    beyond the day executed before the next decision, so nothing is added today (the next decision plans the
+    night from the true SoC). A decision that saw only the day would charge the 5 kWh at 18:00 at 0.30."""
+    import pandas as pd
+
+    from planner.timegrid import TimeGrid
+
+    day = TimeGrid(pd.Timestamp("2024-01-15T00:00Z"), 60, 24, "UTC")
+    arrive, depart = pd.Timestamp("2024-01-15T18:00Z"), pd.Timestamp("2024-01-16T07:00Z")
+    price = np.r_[np.full(24, 0.30), np.full(12, 0.10)]
+    c, d = catch_up_over_session(day, arrive, depart, np.zeros(36), np.zeros(36), price, -5.0, 7.0, 1.0, 1.0)
+    assert len(c) == 24 and c.sum() == 0.0 and d.sum() == 0.0
+    c, _ = catch_up_over_session(day, arrive, depart, np.zeros(24), np.zeros(24), price[:24], -5.0, 7.0, 1.0, 1.0)
+    np.testing.assert_allclose(c[18], 5.0)
+    assert c.sum() == pytest.approx(5.0)
 
 
 def test_catch_up_fills_headroom_then_skips_the_least_valuable_discharge():

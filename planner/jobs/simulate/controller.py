@@ -6,7 +6,10 @@ the forecast got wrong. The simulation executes every strategy's plan with the s
 **Vehicles (``track`` mode)** follow the plan's charging *increments*, not its absolute SoC. A car that
 arrives with less energy than the plan assumed makes the difference up in the cheapest steps of the
 session that still have charger headroom (by the decision's import prices), then by skipping planned V2G
-discharge; one that arrives with more skips planned charging in the dearest steps first. The ready-by
+discharge; one that arrives with more skips planned charging in the dearest steps first. "The session" is
+all of it that the decision's horizon covers, not only the interval executed before the next decision: a car
+that comes home short in the evening of a night-rate tariff waits for the night, since the next decision
+(from its true SoC) plans that night anyway (:func:`catch_up_over_session`). The ready-by
 guarantee stays: when the remaining steps at full power are just enough for the departure target, the car
 charges at full power. ``on_arrival`` mode charges at full power from plug-in to the target.
 
@@ -36,8 +39,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
+
+from planner.timegrid import TimeGrid
 
 TOL_KWH = 1e-6
+
+
+def catch_up_over_session(
+    grid: TimeGrid, arrive: pd.Timestamp, depart: pd.Timestamp, plan_c: np.ndarray, plan_d: np.ndarray,
+    price: np.ndarray, offset_kwh: float, charge_max_kw: float, eta_charge: float, eta_discharge: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`catch_up_profile` over a session ``[arrive, depart)`` as far as the decision's arrays reach
+    (``plan_c``, ``plan_d``, ``price`` per step from ``grid.start``, possibly beyond the executed ``grid``);
+    charge and discharge [kW] for the steps of ``grid``."""
+    n_plan = min(len(plan_c), len(plan_d), len(price))
+    horizon = TimeGrid(grid.start, grid.step_minutes, max(n_plan, grid.steps), grid.timezone)
+    frac = horizon.coverage(arrive, depart)[:n_plan]
+    steps = np.flatnonzero(frac > 0)
+    c, d = catch_up_profile(steps, frac, np.asarray(plan_c[:n_plan], dtype=float),
+                            np.asarray(plan_d[:n_plan], dtype=float), np.asarray(price[:n_plan], dtype=float),
+                            offset_kwh, charge_max_kw, eta_charge, eta_discharge, grid.step_hours)
+    return c[:grid.steps], d[:grid.steps]
 
 
 def catch_up_profile(

@@ -174,7 +174,7 @@ def day_pieces(
                 vehicle=v.name, session=j, arrive=max(s.arrive, t0), depart=min(s.depart, t1),
                 target_kwh=min(s.depart_soc_min_kwh, v.soc_max_kwh), real_departure=s.depart <= t1,
                 ongoing=s.arrive < t0, drive_kwh=s.drive_kwh, fixed_arrive_soc_kwh=s.arrive_soc_kwh,
-                charger=s.charger,
+                charger=s.charger, session_depart=s.depart,
             ))
     return pieces
 

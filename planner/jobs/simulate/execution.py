@@ -20,7 +20,7 @@ from planner.inputs.specs import Scenario, SessionSpec
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.controller import (
     battery_net_kw,
-    catch_up_profile,
+    catch_up_over_session,
     charge_room_kw,
     discharge_room_kw,
     planned_grid_charge_kw,
@@ -108,6 +108,8 @@ class Piece:
     drop from the previous departure's true SoC (0 when the car comes back fuller)."""
     charger: str | None = None
     """The depot charger of the session (None at a home)."""
+    session_depart: pd.Timestamp | None = None
+    """The true session's departure, after ``depart`` when the session goes on past the interval."""
 
 
 def execute_day(
@@ -179,9 +181,10 @@ def execute_day(
                                               v.eta_discharge, h)
                 offset = soc - expected if math.isfinite(expected) else 0.0
                 prices = decision.import_price_per_kwh
-                prices = tariff.import_price_per_kwh if prices is None or len(prices) < n else prices[:n]
-                track_c, track_d = catch_up_profile(steps, frac, plan_c[:n], plan_d[:n], np.asarray(prices),
-                                                    offset, cmax, v.eta_charge, v.eta_discharge, h)
+                prices = tariff.import_price_per_kwh if prices is None or len(prices) < n else prices
+                track_c, track_d = catch_up_over_session(grid, piece.arrive, piece.session_depart or piece.depart,
+                                                         plan_c, plan_d, prices, offset, cmax, v.eta_charge,
+                                                         v.eta_discharge)
             for t in steps:
                 f = frac[t]
                 room_kw = max(0.0, (v.soc_max_kwh - soc) / (v.eta_charge * h))
