@@ -48,6 +48,7 @@ RUNS = {"perfect": ("optimal", "perfect", None, 0.0), "persistence": ("optimal",
         "mean": ("optimal", "averaged", None, 0.0), "stochastic": ("stochastic", "realistic", None, 0.0),
         "stochastic_centred": ("stochastic_centred", "realistic", None, 0.0),
         "stochastic_sessions": ("stochastic_sessions", "realistic", None, 0.0),
+        "stochastic_recourse": ("stochastic_recourse", "realistic", None, 0.0),
         "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005)}
 DEFAULT_RUNS = "perfect,persistence,mean,stochastic,stochastic_centred"
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"

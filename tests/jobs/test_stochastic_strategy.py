@@ -67,6 +67,28 @@ def test_the_decision_is_the_stochastic_plans_commitment_and_the_expected_demand
     np.testing.assert_allclose(decision.grid_import_kw, mean_import, atol=1e-9)
 
 
+def test_with_recourse_only_the_first_step_is_one_commitment_and_the_expected_setpoints_are_executed() -> None:
+    """``recourse``: the same two variants, one step in common; after it the variants' plans may differ, and
+    the decision's setpoints are their expected (weighted mean) setpoints, step by step."""
+    scenario = planner.load_scenario(ROOT / "data" / "examples" / "leaf-xstorage.toml")
+    options = planner.PlanOptions(mip_rel_gap=1e-7)
+    variants = [(scenario.load_kw, scenario.solar_kw), (1.3 * scenario.load_kw, scenario.solar_kw)]
+    strategy = Stochastic("stochastic_v2g_recourse", v2g=True, recourse=True, options=options)
+    decision = strategy.decide(scenario, variants, commit_steps=48)
+    base = strategy._planning(scenario)
+    members = [dataclasses.replace(base, load_kw=load, solar_kw=solar) for load, solar in variants]
+    sp = plan_stochastic(base, members, commit_steps=1, options=options)
+    assert len(sp.committed) == 1
+    for name in ("xstorage", "leaf"):
+        for column, got in zip(("charge", "discharge"), decision.power_kw[name], strict=True):
+            per_variant = np.array([p.schedule[f"{name}_{column}_kw"].to_numpy() for p in sp.plans])
+            np.testing.assert_allclose(per_variant[0, 0], per_variant[1, 0], atol=1e-6)  # the commitment
+            np.testing.assert_allclose(got, per_variant.mean(axis=0), atol=1e-6)
+    battery = np.array([p.schedule["xstorage_charge_kw"].to_numpy() - p.schedule["xstorage_discharge_kw"].to_numpy()
+                        for p in sp.plans])
+    assert np.abs(battery[0] - battery[1]).max() > 1e-3  # later steps adapt to each variant's load
+
+
 def test_a_stochastic_run_executes_verified_days_and_meets_its_targets(site) -> None:
     result = simulate(site, "agile", "stochastic", start=START, days=2, forecast="realistic", keep_plans=True)
     assert len(result.plans) == 2

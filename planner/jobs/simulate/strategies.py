@@ -214,6 +214,11 @@ class Stochastic:
     """Also redraw each variant's sessions (departure time, arrival SoC) from the car's own past sessions
     (:func:`planner.jobs.session_variants.session_variants`, seeded by the decision time; only sessions that
     ended before the decision), so the plan hedges when the car leaves and how full it comes back."""
+    recourse: bool = False
+    """Model the controller's recourse: commit only the first step across variants (later steps may differ
+    per variant, as the controller adapts them to the day as it comes) and execute the variants' expected
+    setpoints. Without it the whole interval until the next decision is one commitment, which prices a
+    controller that cannot react within the day."""
     needs_variants: bool = True
     """Read by the simulation: :meth:`decide` takes the variants and the committed length."""
 
@@ -233,7 +238,8 @@ class Stochastic:
             drawn = session_variants(base, len(members), seed=int(base.grid.start.value // 10**9) % 2**32)
             members = [replace(m, vehicles=d.vehicles) for m, d in zip(members, drawn, strict=True)]
         try:
-            sp = plan_stochastic(base, members, commit_steps=min(commit_steps, base.steps), options=self.options)
+            commit = 1 if self.recourse else min(commit_steps, base.steps)
+            sp = plan_stochastic(base, members, commit_steps=commit, options=self.options)
         except PlannerError:  # no joint solution in time: the plan of the variants' mean, which always has one
             mean = replace(scenario, load_kw=np.mean([m.load_kw for m in members], axis=0),
                            solar_kw=np.mean([m.solar_kw for m in members], axis=0))
@@ -241,16 +247,17 @@ class Stochastic:
             decision.status = f"mean_value ({decision.status})"
             return decision
         first = sp.plans[0].schedule
-        power, socs = {}, {}
-        for b in scenario.batteries:
-            power[b.name] = (first[f"{b.name}_charge_kw"].to_numpy(), first[f"{b.name}_discharge_kw"].to_numpy())
-        for v in scenario.vehicles:
-            power[v.name] = (first[f"{v.name}_charge_kw"].to_numpy(), first[f"{v.name}_discharge_kw"].to_numpy())
-            socs[v.name] = first[f"{v.name}_soc_kwh"].to_numpy(dtype=float)
 
         def expected(column: str) -> np.ndarray:
             return np.sum([w * p.schedule[column].to_numpy(dtype=float) for w, p in zip(sp.weights, sp.plans,
                                                                                         strict=True)], axis=0)
+
+        setpoint = expected if self.recourse else (lambda column: first[column].to_numpy(dtype=float))
+        power, socs = {}, {}
+        for asset in [*scenario.batteries, *scenario.vehicles]:
+            power[asset.name] = (setpoint(f"{asset.name}_charge_kw"), setpoint(f"{asset.name}_discharge_kw"))
+        for v in scenario.vehicles:
+            socs[v.name] = setpoint(f"{v.name}_soc_kwh")
 
         house = np.mean([m.load_kw - m.solar_kw for m in members], axis=0)
         return Decision(power, socs, battery_mode="setpoint", status=sp.status,
@@ -271,6 +278,8 @@ STRATEGIES = {
     "stochastic_centred": lambda o: Stochastic("stochastic_centred", v2g=False, centred=True, options=o),
     "stochastic_sessions": lambda o: Stochastic("stochastic_sessions", v2g=False, sessions=True, options=o),
     "stochastic_v2g_sessions": lambda o: Stochastic("stochastic_v2g_sessions", v2g=True, sessions=True, options=o),
+    "stochastic_recourse": lambda o: Stochastic("stochastic_recourse", v2g=False, recourse=True, options=o),
+    "stochastic_v2g_recourse": lambda o: Stochastic("stochastic_v2g_recourse", v2g=True, recourse=True, options=o),
 }
 """Strategy names accepted by :func:`get_strategy`, ``simulate`` and ``compare``."""
 
