@@ -1,4 +1,4 @@
-"""``planner compare``: simulate a home under several tariffs and strategies, and write the report."""
+"""``planner compare``: simulate a home or depot under several tariffs and strategies, and write the report."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``planner compare SCENARIO --tariffs ... --strategies ... --start ... --days ... --out ...``."""
-    p = sub.add_parser("compare", help="simulate a home under several tariffs and strategies")
+    p = sub.add_parser("compare", help="simulate a home or depot under several tariffs and strategies")
     p.add_argument("scenario", help="scenario TOML whose load/solar CSVs cover the period")
     p.add_argument("--tariffs", default="flat,economy7,go,agile", help="comma-separated tariff names")
     p.add_argument("--strategies", default="charge_on_arrival,cheapest_hours,optimal,optimal_v2g",
