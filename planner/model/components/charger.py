@@ -77,7 +77,7 @@ def _vehicle_block_name(name: str) -> str:
 
 def _symmetry_key(scenario, built_spec, lims: list[SessionLimits]) -> tuple:
     phases_matter = math.isfinite(scenario.connection.phase_limit_kw)
-    spec_key = replace(built_spec, name="", model=None, degradation={})
+    spec_key = replace(built_spec, name="", model=None, degradation={}, charger=None)  # limits: per session
     degradation = tuple(sorted((k, repr(v)) for k, v in built_spec.degradation.items()))
     sessions = tuple(
         (s.arrive.value, s.depart.value, s.arrive_soc_kwh, s.depart_soc_min_kwh,
