@@ -1,6 +1,6 @@
 """Pyomo model -> numpy arrays (rows, columns, bounds, costs) for a solver.
 
-One pass of Pyomo's linear expression walker over the active constraints and the objective; mutable
+One pass of :mod:`planner.model.linear_rows` over the active constraints and the objective; mutable
 parameters and fixed variables are evaluated to their current values. The result is what HiGHS needs to
 receive a model in one call (``passModel``) and what :mod:`planner.solve.persistent` updates in place.
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn.linear import LinearRepnVisitor
-from pyomo.repn.util import VarRecorder
+
+from planner.model.linear_rows import NotLinearError, RowReader
 
 
 @dataclass
@@ -83,10 +83,6 @@ class StandardForm:
         return sums
 
 
-def _bound(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def compile_model(model: pyo.ConcreteModel) -> StandardForm:
     """Compile the active constraints and the single active objective of ``model`` into arrays.
 
@@ -95,34 +91,34 @@ def compile_model(model: pyo.ConcreteModel) -> StandardForm:
     ValueError
         When a constraint or the objective is not linear, or the model has no or several active objectives.
     """
-    var_map: dict[int, Any] = {}
-    visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(var_map, None))
+    reader = RowReader()
     row_coefs: list[dict[int, float]] = []
     rows: list[Any] = []
     lower: list[float] = []
     upper: list[float] = []
-    ninf, pinf = -np.inf, np.inf
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        repn = visitor.walk_expression(con.body)
-        if repn.nonlinear is not None:
+        try:
+            coefs, lb, ub = reader.row(con)
+        except NotLinearError:
             msg = f"constraint {con.name} is not linear"
-            raise ValueError(msg)
-        const = float(repn.constant) if repn.constant else 0.0
-        lb, ub = _bound(con.lb), _bound(con.ub)
+            raise ValueError(msg) from None
         rows.append(con)
-        row_coefs.append(repn.linear)
-        lower.append(ninf if lb is None else lb - const)
-        upper.append(pinf if ub is None else ub - const)
+        row_coefs.append(coefs)
+        lower.append(lb)
+        upper.append(ub)
     objectives = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     if len(objectives) != 1:
         msg = f"expected one active objective, found {len(objectives)}"
         raise ValueError(msg)
     obj = objectives[0]
-    orepn = visitor.walk_expression(obj.expr)
-    if orepn.nonlinear is not None:
+    try:
+        obj_coefs, obj_const = reader.expression(obj.expr)
+    except NotLinearError:
         msg = "objective is not linear"
-        raise ValueError(msg)
+        raise ValueError(msg) from None
     sign = 1.0 if obj.sense == pyo.minimize else -1.0
+    var_map = reader.var_map
+    ninf, pinf = -np.inf, np.inf
 
     variables = list(var_map.values())
     col_of = {vid: j for j, vid in enumerate(var_map)}
@@ -136,9 +132,9 @@ def compile_model(model: pyo.ConcreteModel) -> StandardForm:
         col_upper[j] = pinf if ub is None else ub
         integer[j] = v.is_integer()
     cost = np.zeros(ncol)
-    for vid, coef in orepn.linear.items():
+    for vid, coef in obj_coefs.items():
         cost[col_of[vid]] += sign * float(coef)
-    offset = sign * (float(orepn.constant) if orepn.constant else 0.0)
+    offset = sign * float(obj_const)
 
     lengths = np.fromiter((len(c) for c in row_coefs), dtype=np.int64, count=len(row_coefs))
     a_start = np.zeros(len(rows) + 1, dtype=np.int32)
