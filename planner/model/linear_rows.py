@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
@@ -48,8 +49,8 @@ class RowReader:
     def _add(self, node: Any, mult: float, linear: dict[int, float]) -> float:
         """Add ``mult * node`` to ``linear``; returns the constant part of ``mult * node``."""
         cls = node.__class__
-        if cls in native_numeric_types:
-            return mult * node
+        if cls is VarData:
+            return self._var(node, mult, linear)
         if cls is MonomialTermExpression:
             coef, var = node._args_
             if coef.__class__ not in native_numeric_types:
@@ -60,6 +61,8 @@ class RowReader:
             for arg in node.args:
                 const += self._add(arg, mult, linear)
             return const
+        if cls in native_numeric_types:
+            return mult * node
         if cls is NegationExpression:
             return self._add(node._args_[0], -mult, linear)
         if cls is ProductExpression:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from planner.model.linear_rows import NotLinearError, RowReader
 
@@ -91,6 +92,11 @@ def compile_model(model: pyo.ConcreteModel) -> StandardForm:
     ValueError
         When a constraint or the objective is not linear, or the model has no or several active objectives.
     """
+    with PauseGC():  # new objects, none of them garbage (see planner.model.build.build_model)
+        return _compile(model)
+
+
+def _compile(model: pyo.ConcreteModel) -> StandardForm:
     reader = RowReader()
     row_coefs: list[dict[int, float]] = []
     rows: list[Any] = []

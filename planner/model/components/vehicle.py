@@ -60,7 +60,8 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     power_idx = [(s, t) for s, w in enumerate(windows) for t in w.steps]
     soc_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary + 1)]
     cmax, cmin, dmax = spec.charge_max_kw, spec.charge_min_kw, spec.discharge_max_kw
-    frac = {(s, t): float(windows[s].fraction[t]) for s, t in power_idx}
+    frac = {(s, t): f for s, w in enumerate(windows)
+            for t, f in zip(w.steps, np.asarray(w.fraction, dtype=float)[list(w.steps)].tolist(), strict=True)}
     can_discharge = {
         s: spec.v2g and dmax > 0 and w.start_soc_kwh >= spec.soc_min_kwh for s, w in enumerate(windows)
     }
@@ -83,85 +84,84 @@ def add_vehicle(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
         b.soc_kwh[s, w.first_boundary].fix(w.start_soc_kwh)
     eta_c = spec.eta_charge
     inv_eta_d = 1.0 / spec.eta_discharge
-    power_set = set(power_idx)
-    dis_set = set(dis_idx)
     dyn_idx = [(s, k) for s, w in enumerate(windows) for k in range(w.first_boundary, w.last_boundary)]
+    # the variables' data by index, looked up once: indexing a Pyomo variable is most of a fleet's build time
+    charge_of, discharge_of, soc_of = dict(b.charge_kw.items()), dict(b.discharge_kw.items()), dict(b.soc_kwh.items())
 
     stored = add_charge_curve(b, scenario, spec, power_idx, frac) if spec.charge_efficiency else None
+    ceh, dh = eta_c * h, h * inv_eta_d
 
-    def soc_rule(b, s, t):
-        expr = b.soc_kwh[s, t]
-        if (s, t) in power_set:
-            expr = expr + (h * stored[s, t] if stored is not None else (eta_c * h) * b.charge_kw[s, t])
-        if (s, t) in dis_set:
-            expr = expr - (h * inv_eta_d) * b.discharge_kw[s, t]
-        return b.soc_kwh[s, t + 1] == expr
+    def soc_rule(_, s, t):
+        expr = soc_of[s, t]
+        ch = charge_of.get((s, t))
+        if ch is not None:
+            expr = expr + (h * stored[s, t] if stored is not None else ceh * ch)
+        dis = discharge_of.get((s, t))
+        if dis is not None:
+            expr = expr - dh * dis
+        return soc_of[s, t + 1] == expr
 
     b.soc_balance = pyo.Constraint(dyn_idx, rule=soc_rule)
     taper = taper_rows(spec.charge_taper, spec.capacity_kwh, eta_c, cmax,
                        [(s, t, h * frac[s, t], max(spec.soc_max_kwh, windows[s].start_soc_kwh)) for s, t in power_idx])
     if taper:
         b.charge_within_taper = pyo.Constraint(
-            range(len(taper)), rule=lambda b, r: b.charge_kw[taper[r][0], taper[r][1]]
-            <= frac[taper[r][0], taper[r][1]] * (taper[r][2] + taper[r][3] * b.soc_kwh[taper[r][0], taper[r][1]]))
+            range(len(taper)), rule=lambda b, r: charge_of[taper[r][0], taper[r][1]]
+            <= frac[taper[r][0], taper[r][1]] * (taper[r][2] + taper[r][3] * soc_of[taper[r][0], taper[r][1]]))
     sessions = list(range(len(windows)))
     b.shortfall_kwh = pyo.Var(sessions, domain=pyo.NonNegativeReals)
     b.soc_at_departure_min = pyo.Constraint(
         sessions,
-        rule=lambda b, s: b.soc_kwh[s, windows[s].last_boundary] + b.shortfall_kwh[s]
+        rule=lambda b, s: soc_of[s, windows[s].last_boundary] + b.shortfall_kwh[s]
         >= windows[s].target_kwh,
     )
     contribution = Contribution(bname)
-    need_binary = [(s, t) for s, t in power_idx if cmax > 0 and (cmin > 0 or (s, t) in dis_set)]
+    need_binary = [(s, t) for s, t in power_idx if cmax > 0 and (cmin > 0 or (s, t) in discharge_of)]
     if need_binary:
         domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
         b.is_charging = pyo.Var(need_binary, domain=domain)
+        on_of = dict(b.is_charging.items())
         b.charge_only_when_charging = pyo.Constraint(
             need_binary,
-            rule=lambda b, s, t: b.charge_kw[s, t] <= cmax * frac[s, t] * b.is_charging[s, t],
+            rule=lambda _, s, t: charge_of[s, t] <= cmax * frac[s, t] * on_of[s, t],
         )
         if cmin > 0:
             b.charge_at_least_minimum = pyo.Constraint(
                 need_binary,
-                rule=lambda b, s, t: b.charge_kw[s, t] >= cmin * frac[s, t] * b.is_charging[s, t],
+                rule=lambda _, s, t: charge_of[s, t] >= cmin * frac[s, t] * on_of[s, t],
             )
-        dis_bin = [i for i in need_binary if i in dis_set]
+        dis_bin = [i for i in need_binary if i in discharge_of]
         if dis_bin:
             b.discharge_only_when_discharging = pyo.Constraint(
                 dis_bin,
-                rule=lambda b, s, t: b.discharge_kw[s, t]
-                <= dmax * frac[s, t] * (1 - b.is_charging[s, t]),
+                rule=lambda _, s, t: discharge_of[s, t] <= dmax * frac[s, t] * (1 - on_of[s, t]),
             )
         if options.dispatch == "setpoint":
-            contribution.binary_links = [(b.is_charging[i], b.charge_kw[i]) for i in need_binary]
+            contribution.binary_links = [(on_of[i], charge_of[i]) for i in need_binary]
     if stored is not None and b.charge_curve.overhead_kw > 0:  # the overhead is paid while the charger is on
         b.overhead_while_on = pyo.Constraint(power_idx, rule=lambda b, s, t: b.overhead_on[s, t] == b.is_charging[s, t])
     bus: dict[int, object] = {}
-    for s, t in power_idx:
-        term = -b.charge_kw[s, t]
-        if (s, t) in dis_set:
-            term = term + b.discharge_kw[s, t]
+    charge: dict[int, object] = {}
+    discharge: dict[int, object] = {}
+    for (s, t), ch in charge_of.items():
+        dis = discharge_of.get((s, t))
+        term = -ch if dis is None else -ch + dis
         bus[t] = term if t not in bus else bus[t] + term
+        charge[t] = ch if t not in charge else charge[t] + ch
+        if dis is not None:
+            discharge[t] = dis if t not in discharge else discharge[t] + dis
     contribution.bus_kw = bus
     penalty = shortfall_penalty_per_kwh(spec, scenario.shortfall_penalty_per_kwh)
     contribution.costs["shortfall_penalty"] = penalty * sum(b.shortfall_kwh[s] for s in sessions)
-    charge: dict[int, object] = {}
-    discharge: dict[int, object] = {}
-    for s, t in power_idx:
-        charge[t] = b.charge_kw[s, t] if t not in charge else charge[t] + b.charge_kw[s, t]
-        if (s, t) in dis_set:
-            discharge[t] = (
-                b.discharge_kw[s, t] if t not in discharge else discharge[t] + b.discharge_kw[s, t]
-            )
     contribution.storage = StoragePort(
         name=spec.name,
         kind="vehicle",
         charge_kw=charge,
         discharge_kw=discharge,
-        soc_kwh={(s, k): b.soc_kwh[s, k] for s, k in soc_idx},
+        soc_kwh=soc_of,
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
-        ends=[(b.soc_kwh[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
+        ends=[(soc_of[s, w.last_boundary], float(w.target_kwh)) for s, w in enumerate(windows)],
         start_depth_kwh={s: float(spec.sessions[j].cycle_depth_kwh) for s, (j, _) in enumerate(kept)},
     )
     return contribution
