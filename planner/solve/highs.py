@@ -14,11 +14,15 @@ KTIME = highspy.HighsModelStatus.kTimeLimit
 
 
 def run_highs(h: highspy.Highs, time_limit_s: float) -> highspy.HighsModelStatus:
-    """Run HiGHS once on the model it holds, with a time limit [s]; return its model status.
+    """Run HiGHS once on the model it holds, with a time limit [s] for this run; return its model status.
 
-    Every HiGHS run of the planner goes through this function.
+    Every HiGHS run of the planner goes through this function. HiGHS measures its ``time_limit`` against the
+    instance's run time summed over every ``run()`` so far (``getRunTime``), not against this run's: a search
+    that runs several LPs on one instance, or a :class:`~planner.solve.persistent.PlanSession` re-solving all
+    day, would otherwise give each later run less than asked, down to nothing. The option is set to the
+    time already run plus this run's limit.
     """
-    h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
+    h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit_s), 1e-3))
     h.run()
     if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
         # HiGHS refuses to run when this thread's task scheduler was started with another thread count (by

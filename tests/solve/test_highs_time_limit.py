@@ -1,0 +1,45 @@
+"""A run's time limit is its own: HiGHS sums run time over an instance's runs, the planner does not."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from planner.solve.highs import new_highs, run_highs
+
+
+def _lp(n: int = 300, seed: int = 0) -> highspy.Highs:
+    """A dense-ish random LP that takes HiGHS a few milliseconds."""
+    rng = np.random.default_rng(seed)
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    for _ in range(n):
+        h.addVar(0.0, 10.0)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -rng.random(n))
+    for _ in range(n):
+        idx = np.sort(rng.choice(n, 30, replace=False)).astype(np.int32)
+        h.addRow(-np.inf, 50.0, idx.size, idx, rng.random(idx.size))
+    return h
+
+
+def test_a_later_run_gets_its_whole_limit() -> None:
+    h = _lp()
+    while h.getRunTime() < 1.0:  # an instance that has already run for a second in all
+        h.clearSolver()
+        assert run_highs(h, 60.0) == highspy.HighsModelStatus.kOptimal
+    one_run = h.getRunTime()
+    h.clearSolver()
+    t0 = h.getRunTime()
+    status = run_highs(h, 0.5)  # far more than one run needs, far less than the time run so far
+    assert status == highspy.HighsModelStatus.kOptimal
+    assert h.getRunTime() - t0 < 0.5 < one_run
+
+
+def test_limit_option_is_time_run_plus_this_runs_limit() -> None:
+    h = _lp(n=50)
+    run_highs(h, 60.0)
+    before = h.getRunTime()
+    h.clearSolver()
+    run_highs(h, 2.0)
+    _, limit = h.getOptionValue("time_limit")
+    assert before + 2.0 <= limit <= h.getRunTime() + 2.0
