@@ -43,3 +43,22 @@ def test_limit_option_is_time_run_plus_this_runs_limit() -> None:
     run_highs(h, 2.0)
     _, limit = h.getOptionValue("time_limit")
     assert before + 2.0 <= limit <= h.getRunTime() + 2.0
+
+
+def test_a_long_lived_session_keeps_its_limit_per_re_solve() -> None:
+    """A session whose HiGHS instance has run for longer than the time limit in all still re-solves in full."""
+    from pathlib import Path
+
+    from planner.api import plan
+    from planner.inputs.scenario import load_scenario
+    from planner.solve.persistent import PlanSession
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "data" / "examples" / "negative-prices.toml")
+    limit_s = 0.4
+    session = PlanSession(scenario, time_limit_s=limit_s)
+    while session.h.getRunTime() < 2 * limit_s:
+        session.plan(scenario)
+    again = session.plan(scenario)
+    fresh = plan(scenario, time_limit_s=60)
+    assert again.status == fresh.status == "optimal"
+    assert again.schedule.equals(fresh.schedule)
