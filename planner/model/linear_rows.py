@@ -2,8 +2,8 @@
 
 :func:`planner.model.standard_form.compile_model` needs, for every constraint, its coefficients per variable
 and its bounds. Pyomo's general linear walker does that for any expression, but the planner's constraints are
-sums of variables, monomials ``c * x`` and numbers, and walking those directly is about three times faster:
-on a 200-van depot (72,661 rows) it is most of the hand-over to HiGHS. :func:`linear_row` walks those node
+sums of variables, monomials ``c * x`` and numbers, and walking those directly halves the compile time
+(on a 200-van depot of 72,661 rows, 2.1 s to 0.9-1.1 s, most of the hand-over to HiGHS). :func:`linear_row` walks those node
 types itself and hands anything else (named expressions, products of two sums, divisions, ...) to Pyomo's
 walker, so the result is the same row for any linear constraint.
 
