@@ -2,10 +2,10 @@
 
 :func:`planner.model.standard_form.compile_model` needs, for every constraint, its coefficients per variable
 and its bounds. Pyomo's general linear walker does that for any expression, but the planner's constraints are
-sums of variables, monomials ``c * x`` and numbers, and walking those directly halves the compile time
-(on a 200-van depot of 72,661 rows, 2.1 s to 0.9-1.1 s, most of the hand-over to HiGHS). :func:`linear_row` walks those node
-types itself and hands anything else (named expressions, products of two sums, divisions, ...) to Pyomo's
-walker, so the result is the same row for any linear constraint.
+sums of variables, monomials ``c * x`` and numbers, and walking those directly halves the compile time (on
+a 200-van depot of 72,661 rows, 2.1 s to 0.9-1.1 s, most of the hand-over to HiGHS). :meth:`RowReader.row`
+walks those node types itself and hands anything else (named expressions, products of two sums, divisions,
+...) to Pyomo's walker, so the result is the same row for any linear constraint.
 
 The row matches what ``constraint.to_bounded_expression()`` followed by Pyomo's walker gives, coefficient for
 coefficient and in the same order: ``lhs == rhs`` and ``lhs <= rhs`` keep a constant side as the bound and
