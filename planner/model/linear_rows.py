@@ -38,12 +38,17 @@ class NotLinearError(ValueError):
 
 
 class RowReader:
-    """Reads constraints into rows; the columns met are recorded in ``var_map`` (``id(var) -> var``)."""
+    """Reads constraints into rows; the columns met are recorded in ``var_map`` (``id(var) -> var``).
 
-    def __init__(self) -> None:
+    With ``record=True`` (a compile) meeting one member of an indexed variable records all its members, in
+    index order, as Pyomo's writers do; with ``record=False`` (reading one expression) only those met.
+    """
+
+    def __init__(self, record: bool = True) -> None:
         self.var_map: dict[int, Any] = {}
+        self.record = record
         self.recorder = VarRecorder(self.var_map, None)
-        self.visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
+        self._visitor: LinearRepnVisitor | None = None
 
     # -- one expression ---------------------------------------------------------------------------------
     def _add(self, node: Any, mult: float, linear: dict[int, float]) -> float:
@@ -69,6 +74,12 @@ class RowReader:
             left, right = node._args_
             if left.__class__ in native_numeric_types:
                 return self._add(right, mult * left, linear)
+            if right.__class__ in native_numeric_types:
+                return self._add(left, mult * right, linear)
+            if not left.is_potentially_variable():
+                return self._add(right, mult * value(left), linear)
+            if not right.is_potentially_variable():
+                return self._add(left, mult * value(right), linear)
         elif node.is_variable_type():
             return self._var(node, mult, linear)
         elif not node.is_potentially_variable():
@@ -80,7 +91,10 @@ class RowReader:
         if vid not in self.var_map:
             if var.fixed:
                 return coef * var.value
-            self.recorder.add(var)
+            if self.record:
+                self.recorder.add(var)
+            else:
+                self.var_map[vid] = var
         if vid in linear:
             linear[vid] += coef
         elif coef:
@@ -89,7 +103,9 @@ class RowReader:
 
     def _walk(self, node: Any, mult: float, linear: dict[int, float]) -> float:
         """Anything else, by Pyomo's walker."""
-        repn = self.visitor.walk_expression(node)
+        if self._visitor is None:
+            self._visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
+        repn = self._visitor.walk_expression(node)
         if repn.nonlinear is not None:
             raise NotLinearError(str(node))
         for vid, coef in repn.linear.items():

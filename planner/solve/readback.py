@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_mutable_parameters
-from pyomo.repn.linear import LinearRepnVisitor
-from pyomo.repn.util import VarRecorder
 
 from planner.domain.names import asset_block_name
 from planner.model.build import BuiltModel
+from planner.model.linear_rows import NotLinearError, RowReader
 from planner.model.registry import ASSET_TYPES
 from planner.results.from_schedule import plan_from_schedule
 from planner.results.plan import Plan
@@ -147,18 +146,19 @@ def _linear_form(expr: Any, var_map: dict[int, int]) -> tuple[float, np.ndarray,
     """``expr`` as ``(constant, columns, coefficients, values of non-columns)`` at current parameters."""
     if not hasattr(expr, "is_expression_type") or isinstance(expr, int | float):
         return float(pyo.value(expr)), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
-    found: dict[int, Any] = {}
-    visitor = LinearRepnVisitor({}, var_recorder=VarRecorder(found, None))
-    repn = visitor.walk_expression(expr)
-    if repn.nonlinear is not None:
+    reader = RowReader(record=False)
+    try:
+        linear, constant = reader.expression(expr)
+    except NotLinearError:
         msg = "cost term is not linear"
-        raise ValueError(msg)
-    vids = list(repn.linear)
+        raise ValueError(msg) from None
+    found = reader.var_map
+    vids = list(linear)
     cols = np.fromiter((var_map.get(v, -1) for v in vids), dtype=np.int64, count=len(vids))
-    coefs = np.fromiter((float(repn.linear[v]) for v in vids), dtype=float, count=len(vids))
+    coefs = np.fromiter((float(linear[v]) for v in vids), dtype=float, count=len(vids))
     fixed = np.array([0.0 if c >= 0 or found[v].value is None else float(found[v].value)
                       for c, v in zip(cols, vids, strict=True)], dtype=float)
-    return (float(repn.constant) if repn.constant else 0.0), cols, coefs, fixed
+    return float(constant), cols, coefs, fixed
 
 
 def _has_params(expr: Any) -> bool:

@@ -62,6 +62,8 @@ def odd_model() -> pyo.ConcreteModel:
     m.c.add(pyo.inequality(-1.0, m.x[0] - m.x[0] + m.y, 4.0))  # a ranged row; x cancels
     m.c.add(m.e + m.x[1] * m.p / 2 >= m.y)  # a named expression and a division: Pyomo's walker
     m.c.add(m.x[3] + m.x[0] == 7)  # a fixed variable on the body side
+    m.c.add((m.x[0] + m.y) * 2.0 <= 9)  # a sum times a number
+    m.c.add((-m.p) * (m.x[0] + m.x[1]) + m.x[2] * (m.p + 1) >= -20)  # parameter expressions times sums
     m.obj = pyo.Objective(expr=m.x[0] + m.p * m.y)
     return m
 
