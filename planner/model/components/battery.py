@@ -74,40 +74,41 @@ def add_battery(m: pyo.ConcreteModel, scenario, spec, options: BuildOptions) -> 
     b.soc_kwh[0].fix(soc0)
     eta_c = spec.eta_charge
     inv_eta_d = 1.0 / spec.eta_discharge
+    # the variables' data, looked up once (indexing a Pyomo variable per use is most of the build time)
+    charge = list(b.charge_kw.values())
+    discharge = list(b.discharge_kw.values())
+    soc = list(b.soc_kwh.values())
+    ceh, dh = eta_c * h, h * inv_eta_d
     b.soc_balance = pyo.Constraint(
-        steps,
-        rule=lambda b, t: b.soc_kwh[t + 1]
-        == b.soc_kwh[t] + (eta_c * h) * b.charge_kw[t] - (h * inv_eta_d) * b.discharge_kw[t],
-    )
+        steps, rule=lambda _, t: soc[t + 1] == soc[t] + ceh * charge[t] - dh * discharge[t])
     taper = taper_rows(spec.charge_taper, spec.capacity_kwh, eta_c, cmax, [(0, t, h, hi) for t in steps])
     if taper:
         b.charge_within_taper = pyo.Constraint(
-            range(len(taper)), rule=lambda b, r: b.charge_kw[taper[r][1]] <= taper[r][2] + taper[r][3] * b.soc_kwh[taper[r][1]])
+            range(len(taper)), rule=lambda b, r: charge[taper[r][1]] <= taper[r][2] + taper[r][3] * soc[taper[r][1]])
     b.end_shortfall_kwh = pyo.Var(domain=pyo.NonNegativeReals)
-    b.soc_at_end_min = pyo.Constraint(expr=b.soc_kwh[n] + b.end_shortfall_kwh >= spec.end_soc_min_kwh)
+    b.soc_at_end_min = pyo.Constraint(expr=soc[n] + b.end_shortfall_kwh >= spec.end_soc_min_kwh)
     contribution = Contribution(bname)
     if cmax > 0 and dmax > 0:
         domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
         b.is_charging = pyo.Var(steps, domain=domain)
-        b.charge_only_when_charging = pyo.Constraint(
-            steps, rule=lambda b, t: b.charge_kw[t] <= cmax * b.is_charging[t]
-        )
+        on = list(b.is_charging.values())
+        b.charge_only_when_charging = pyo.Constraint(steps, rule=lambda _, t: charge[t] <= cmax * on[t])
         b.discharge_only_when_discharging = pyo.Constraint(
-            steps, rule=lambda b, t: b.discharge_kw[t] <= dmax * (1 - b.is_charging[t])
+            steps, rule=lambda _, t: discharge[t] <= dmax * (1 - on[t])
         )
         if options.dispatch == "setpoint":
-            contribution.binary_links = [(b.is_charging[t], b.charge_kw[t]) for t in steps]
-    contribution.bus_kw = {t: b.discharge_kw[t] - b.charge_kw[t] for t in steps}
+            contribution.binary_links = [(on[t], charge[t]) for t in steps]
+    contribution.bus_kw = {t: discharge[t] - charge[t] for t in steps}
     contribution.costs["shortfall_penalty"] = scenario.shortfall_penalty_per_kwh * b.end_shortfall_kwh
     contribution.storage = StoragePort(
         name=spec.name,
         kind="battery",
-        charge_kw={t: b.charge_kw[t] for t in steps},
-        discharge_kw={t: b.discharge_kw[t] for t in steps},
-        soc_kwh={(0, k): b.soc_kwh[k] for k in bounds},
+        charge_kw=dict(enumerate(charge)),
+        discharge_kw=dict(enumerate(discharge)),
+        soc_kwh={(0, k): soc[k] for k in bounds},
         capacity_kwh=spec.capacity_kwh,
         spec=spec,
-        ends=[(b.soc_kwh[n], float(soc0))],
+        ends=[(soc[n], float(soc0))],
         start_depth_kwh={0: float(spec.cycle_depth_kwh)},
     )
     return contribution

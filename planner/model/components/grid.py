@@ -50,6 +50,9 @@ def add_grid(
     b.export_bound_kw = pyo.Param(steps, initialize=dict(enumerate(export_bound_kw)), mutable=True)
     b.import_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.import_bound_kw[t]))
     b.export_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.export_bound_kw[t]))
+    # variable and parameter data, looked up once (indexing a Pyomo component per use is most of the build)
+    imp, exp = list(b.import_kw.values()), list(b.export_kw.values())
+    imp_bound, exp_bound = list(b.import_bound_kw.values()), list(b.export_bound_kw.values())
     contribution = Contribution("grid")
     exclusive = [
         t
@@ -61,19 +64,17 @@ def add_grid(
     if exclusive:
         domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
         b.is_importing = pyo.Var(exclusive, domain=domain)
+        on = dict(b.is_importing.items())
         b.import_only_when_importing = pyo.Constraint(
-            exclusive, rule=lambda b, t: b.import_kw[t] <= b.import_bound_kw[t] * b.is_importing[t]
+            exclusive, rule=lambda _, t: imp[t] <= imp_bound[t] * on[t]
         )
         b.export_only_when_exporting = pyo.Constraint(
-            exclusive, rule=lambda b, t: b.export_kw[t] <= b.export_bound_kw[t] * (1 - b.is_importing[t])
+            exclusive, rule=lambda _, t: exp[t] <= exp_bound[t] * (1 - on[t])
         )
         if options.dispatch == "setpoint":
-            contribution.binary_links = [(b.is_importing[t], b.import_kw[t]) for t in exclusive]
-    contribution.bus_kw = {t: b.import_kw[t] - b.export_kw[t] for t in steps}
-    contribution.costs["import_cost"] = sum(
-        b.import_price_per_kwh[t] * b.import_kw[t] for t in steps
-    ) * h
-    contribution.costs["export_revenue"] = -sum(
-        b.export_price_per_kwh[t] * b.export_kw[t] for t in steps
-    ) * h
+            contribution.binary_links = [(on[t], imp[t]) for t in exclusive]
+    contribution.bus_kw = {t: imp[t] - exp[t] for t in steps}
+    import_price, export_price = list(b.import_price_per_kwh.values()), list(b.export_price_per_kwh.values())
+    contribution.costs["import_cost"] = sum(import_price[t] * imp[t] for t in steps) * h
+    contribution.costs["export_revenue"] = -sum(export_price[t] * exp[t] for t in steps) * h
     return contribution

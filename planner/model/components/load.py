@@ -28,8 +28,7 @@ def add_load(m: pyo.ConcreteModel, scenario) -> Contribution:
     b.load_kw = pyo.Param(steps, initialize=dict(enumerate(load)), mutable=True)
     b.unserved_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.load_kw[t]))
     contribution = Contribution("site_load")
-    contribution.bus_kw = {t: b.unserved_kw[t] - b.load_kw[t] for t in steps}
-    contribution.costs["unserved_load_penalty"] = (
-        scenario.shortfall_penalty_per_kwh * h * sum(b.unserved_kw[t] for t in steps)
-    )
+    unserved, load_of = list(b.unserved_kw.values()), list(b.load_kw.values())  # looked up once
+    contribution.bus_kw = {t: unserved[t] - load_of[t] for t in steps}
+    contribution.costs["unserved_load_penalty"] = scenario.shortfall_penalty_per_kwh * h * sum(unserved)
     return contribution

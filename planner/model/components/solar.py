@@ -28,9 +28,8 @@ def add_solar(m: pyo.ConcreteModel, scenario) -> Contribution:
     b.solar_kw = pyo.Param(steps, initialize=dict(enumerate(solar)), mutable=True)
     b.curtailed_kw = pyo.Var(steps, domain=pyo.NonNegativeReals, bounds=lambda b, t: (0.0, b.solar_kw[t]))
     contribution = Contribution("solar")
-    contribution.bus_kw = {t: b.solar_kw[t] - b.curtailed_kw[t] for t in steps}
+    curtailed, solar_of = list(b.curtailed_kw.values()), list(b.solar_kw.values())  # looked up once
+    contribution.bus_kw = {t: solar_of[t] - curtailed[t] for t in steps}
     if not scenario.solar_curtailable:
-        contribution.costs["forced_curtailment_penalty"] = (
-            scenario.shortfall_penalty_per_kwh * h * sum(b.curtailed_kw[t] for t in steps)
-        )
+        contribution.costs["forced_curtailment_penalty"] = scenario.shortfall_penalty_per_kwh * h * sum(curtailed)
     return contribution
