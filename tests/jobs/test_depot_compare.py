@@ -88,3 +88,31 @@ def test_the_controller_cuts_an_overloaded_phase_and_stops_a_charge_below_its_mi
     keep_within_phases(template, template.grid, pieces, charge, discharge)
     np.testing.assert_allclose(charge["a"], [6.0, 3.0])
     np.testing.assert_allclose(charge["b"], [0.0, 0.0])
+
+
+def test_an_earlier_target_is_raised_by_what_the_next_bay_can_charge():
+    """A van whose next night's bay charges at 2 kW must leave today fuller than its own 6.6 kW suggests.
+
+    Next session: 12 h on the bay, target 30 kWh, 10 kWh of driving before it; eta 0.9. On the bay it can
+    gain 2 x 12 x 0.9 = 21.6 kWh, so it must arrive with 8.4 and leave today with 18.4 kWh; at the van's own
+    rate (71.3 kWh in 12 h) today's 15 kWh target would stand.
+    """
+    from dataclasses import replace
+
+    from planner.jobs.simulate.days import plan_sessions
+    from planner.jobs.simulate.forecasts import PerfectForesight
+    from planner.jobs.simulate.site import TripSession
+
+    scenario = planner.load_scenario(EXAMPLE)
+    van = replace(scenario.vehicles[0], charge_max_kw=6.6, eta_charge=0.9, soc_min_kwh=3.9, soc_max_kwh=39.0)
+    t0 = pd.Timestamp("2023-01-18 08:00", tz="Europe/London")
+    trips = [TripSession(t0, t0 + pd.Timedelta(hours=6), 15.0, arrive_soc_kwh=10.0, charger="slow"),
+             TripSession(t0 + pd.Timedelta(hours=10), t0 + pd.Timedelta(hours=22), 30.0, drive_kwh=10.0,
+                         charger="slow")]
+    end = t0 + pd.Timedelta(hours=24)
+    own = plan_sessions(van, trips, t0, end, 10.0, PerfectForesight())
+    bay = plan_sessions(van, trips, t0, end, 10.0, PerfectForesight(),
+                        charge_max_kw=lambda charger: 2.0 if charger == "slow" else 6.6)
+    assert own[0].depart_soc_min_kwh == pytest.approx(15.0)
+    assert bay[0].depart_soc_min_kwh == pytest.approx(30.0 - 2.0 * 12 * 0.9 + 10.0)
+    assert bay[1].arrive_soc_kwh == pytest.approx(bay[0].depart_soc_min_kwh - 10.0)

@@ -4,13 +4,15 @@ mode changes, the end-of-period energy value and the sessions a plan sees."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner.domain.chargers import charger_limits
 from planner.inputs.specs import Scenario, SessionSpec, VehicleSpec
 from planner.inputs.tariffs.spec import TariffSpec
 from planner.jobs.simulate.execution import Decision, Piece, Strategy, execute_day
@@ -72,7 +74,8 @@ def decide_and_execute(
     load_f, solar_f, imp_f, exp_f = forecast.series(site, prices, i0, n_plan, t0)
     plan_vehicles = [
         replace(v, sessions=plan_sessions(v, sessions[v.name], t0, plan_grid.end, veh_soc[v.name], forecast,
-                                          depth.get(v.name, 0.0), period_end=plan_to_end),
+                                          depth.get(v.name, 0.0), period_end=plan_to_end,
+                                          charge_max_kw=partial(_charge_max_kw, template, v)),
                 **ramp, **({"ramp_from_kw": last.get(v.name)} if ramp else {}),
                 end_value_per_kwh=end_rates[v.name] if plan_to_end else v.end_value_per_kwh)
         for v in template.vehicles
@@ -179,6 +182,11 @@ def day_pieces(
     return pieces
 
 
+def _charge_max_kw(template: Scenario, vehicle: VehicleSpec, charger: str | None) -> float:
+    """The most ``vehicle`` charges on ``charger`` in ``template`` [kW] (a home: the car's own rate)."""
+    return charger_limits(template, vehicle, charger).charge_max_kw
+
+
 def plan_sessions(
     v: VehicleSpec,
     sessions: Sequence[TripSession],
@@ -188,6 +196,7 @@ def plan_sessions(
     forecast: Forecast,
     depth_now_kwh: float = 0.0,
     period_end: bool = False,
+    charge_max_kw: Callable[[str | None], float] | None = None,
 ) -> tuple[SessionSpec, ...]:
     """Sessions the controller plans for: the ongoing one from now with the true SoC; later ones with the
     forecast arrival SoC (previous target minus the expected driving energy).
@@ -197,7 +206,10 @@ def plan_sessions(
 
     With ``period_end`` (the plan ends where the simulated period ends) a session departing after ``t_end``
     has no target inside the plan (``soc_min_kwh``): the accounting values the energy it ends with at the
-    terminal rate and does not count that departure, so the plan does the same."""
+    terminal rate and does not count that departure, so the plan does the same.
+
+    ``charge_max_kw(charger)``: the most a session on that charger can charge [kW] (a depot bay may charge
+    slower than the van can); default the vehicle's own ``charge_max_kw``."""
     rows: list[list[Any]] = []  # [arrive, depart, target, drive before (None: fixed SoC), fixed SoC, ongoing,
     #                               charger]
     past: list[float] = [s.drive_kwh for s in sessions if s.arrive < t0 and s.drive_kwh is not None]
@@ -218,11 +230,12 @@ def plan_sessions(
     # a session whose target cannot be reached from the arrival the previous target implies raises that
     # target (what a controller told "47 kWh at 16:23" does at the earlier plug-in)
     for j in range(len(rows) - 2, -1, -1):
-        arrive, depart, target, drive, _, _, _ = rows[j + 1]
+        arrive, depart, target, drive, _, _, charger = rows[j + 1]
         if drive is None or depart > t_end:
             continue
         hours = (depart - arrive).total_seconds() / 3600.0
-        reach_kwh = v.charge_max_kw * hours * v.eta_charge
+        rate_kw = v.charge_max_kw if charge_max_kw is None else charge_max_kw(charger)
+        reach_kwh = rate_kw * hours * v.eta_charge
         needed = min(target - reach_kwh + drive, v.soc_max_kwh)
         rows[j][2] = max(rows[j][2], needed)
     out: list[SessionSpec] = []
