@@ -24,6 +24,7 @@ from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
     NegationExpression,
+    NPV_NegationExpression,
     ProductExpression,
     SumExpression,
 )
@@ -68,7 +69,7 @@ class RowReader:
             return const
         if cls in native_numeric_types:
             return mult * node
-        if cls is NegationExpression:
+        if cls is NegationExpression or cls is NPV_NegationExpression:
             return self._add(node._args_[0], -mult, linear)
         if cls is ProductExpression:
             left, right = node._args_
