@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import logging
 import math
 import threading
@@ -201,10 +202,15 @@ class _SolveJob:
         self.building = True
 
     def _target(self) -> None:
+        gc_was_enabled = gc.isenabled()
         try:
             with contextlib.suppress(_Cancelled):
                 self._work()
         finally:
+            # the build pauses the garbage collector; a cancel that lands inside the pause's own exit would
+            # leave it off for the rest of the process (a batch worker would then keep every model's cycles)
+            if gc_was_enabled and not gc.isenabled():
+                gc.enable()
             _ABANDONED.discard(threading.current_thread())
 
     def _work(self) -> None:

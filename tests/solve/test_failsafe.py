@@ -265,3 +265,21 @@ def test_the_hand_over_counts_against_the_time_limit(monkeypatch):
     outcome = milp.solve_model(built, SolveOptions(time_limit_s=2.0))
     assert outcome.ok and limits
     assert max(limits) <= 2.0 - 0.6 + 0.05, limits
+
+
+def test_a_cancelled_build_leaves_the_garbage_collector_on(monkeypatch):
+    """The build pauses the collector; a cancel landing inside the pause's exit must not leave it off."""
+    api = planner.api
+
+    def cancelled_inside_the_pause(*_args, **_kwargs):
+        gc.disable()  # what PauseGC does on entry; the cancel lands before its exit re-enables
+        raise api._Cancelled
+
+    assert gc.isenabled()
+    monkeypatch.setattr(api, "build_model", cancelled_inside_the_pause)
+    try:
+        result = api.plan(scenario_from_dict(home()), time_limit_s=5)
+        assert gc.isenabled()
+        assert result.status == "fallback"
+    finally:
+        gc.enable()
