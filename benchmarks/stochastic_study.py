@@ -13,7 +13,11 @@ over four two-week blocks across the seasons of its year (8 weeks; ``--blocks``)
 - ``stochastic_centred``: the same variants moved to centre on the realistic forecast (the forecast plus each
   day's deviation from the 7 days' mean), so that it differs from ``persistence`` only by the spread;
 - ``replan_30``: ``optimal`` with the realistic forecast, re-planned from the true state every 30 minutes;
-- ``replan_30_steady``: the same with a switching penalty of 0.005 GBP per kW of change (steadier plans).
+- ``replan_30_steady``: the same with a switching penalty of 0.005 GBP per kW of change (steadier plans);
+- ``oracle_load``, ``oracle_solar``, ``oracle_prices``, ``oracle_driving``: ``optimal`` with the realistic
+  forecast but one part of it true (``PartlyPerfect``): ``persistence`` minus such a run is the regret that
+  part of the forecast causes: about the most a better forecast of that part, or a plan across its
+  variants, could recover.
 
 ``--runs`` picks runs (``perfect`` is always one of them: the regret is measured against it); the runs
 ``stochastic_sessions`` also redraw the car's sessions from its own past in every variant.
@@ -41,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tariff_comparison as study  # noqa: E402
 
+from planner.jobs.simulate.forecasts import FORECAST_PARTS, PartlyPerfect  # noqa: E402
 from planner.jobs.simulate.simulation import simulate  # noqa: E402
 
 #: run -> (strategy, forecast, re-planning interval [min] or None, switching penalty [GBP/kW])
@@ -49,7 +54,9 @@ RUNS = {"perfect": ("optimal", "perfect", None, 0.0), "persistence": ("optimal",
         "stochastic_centred": ("stochastic_centred", "realistic", None, 0.0),
         "stochastic_sessions": ("stochastic_sessions", "realistic", None, 0.0),
         "stochastic_recourse": ("stochastic_recourse", "realistic", None, 0.0),
-        "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005)}
+        "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005),
+        # regret attribution: the realistic forecast with one part told truly (PartlyPerfect)
+        **{f"oracle_{part}": ("optimal", PartlyPerfect((part,)), None, 0.0) for part in FORECAST_PARTS}}
 DEFAULT_RUNS = "perfect,persistence,mean,stochastic,stochastic_centred"
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"
 

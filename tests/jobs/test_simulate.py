@@ -188,3 +188,28 @@ def test_cheapest_hours_picks_the_cheapest_plugged_steps():
                  load_kw=np.zeros(4), solar_kw=np.zeros(4), batteries=(), vehicles=(v,))
     power = GreedyCharging("cheapest_hours", "price").decide(sc).power_kw[v.name][0]
     np.testing.assert_allclose(power, [0.0, 8.0, 8.0, 0.0], atol=1e-9)
+
+
+def test_partly_perfect_forecast_tells_the_truth_only_for_its_parts(site):
+    """Perfect load: the true load, yesterday's sun and the published prices as the realistic forecast has
+    them; perfect prices and driving: the true prices and driving energy, the rest realistic."""
+    from planner.jobs.simulate.forecasts import PartlyPerfect
+
+    prices = prices_from_scheme(site, "agile")
+    issue = pd.Timestamp("2023-03-26T00:00", tz="Europe/London").tz_convert("UTC")
+    first = site.position(issue)
+    real = RealisticForecast().series(site, prices, first, 72, issue)
+    true = PerfectForesight().series(site, prices, first, 72, issue)
+    load_only = PartlyPerfect(("load",)).series(site, prices, first, 72, issue)
+    np.testing.assert_array_equal(load_only[0], true[0])
+    for k in (1, 2, 3):
+        np.testing.assert_array_equal(load_only[k], real[k])
+    priced = PartlyPerfect(("prices", "driving"))
+    both = priced.series(site, prices, first, 72, issue)
+    np.testing.assert_array_equal(both[2], true[2])
+    np.testing.assert_array_equal(both[0], real[0])
+    assert not np.array_equal(real[2], true[2])  # the test day has unpublished hours in its 36 h
+    assert priced.drive_kwh([1.0, 3.0], 7.5) == 7.5
+    assert PartlyPerfect(("load",)).drive_kwh([1.0, 3.0], 7.5) == 2.0
+    with pytest.raises(ValueError, match="perfect"):
+        PartlyPerfect(("weather",))

@@ -86,6 +86,39 @@ class RealisticForecast:
         return float(np.mean(recent)) if recent else true_value
 
 
+FORECAST_PARTS = ("load", "solar", "prices", "driving")
+"""What a forecast tells: the household load, the sun, the import and export prices, the driving energy."""
+
+
+@dataclass(frozen=True)
+class PartlyPerfect:
+    """The realistic forecast with the parts named in ``perfect`` (of :data:`FORECAST_PARTS`) replaced by the
+    truth: the regret each part of the forecast causes is the realistic run's cost minus this run's."""
+
+    perfect: tuple[str, ...]
+    base: RealisticForecast = RealisticForecast()
+    name: str = "partly_perfect"
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.perfect if p not in FORECAST_PARTS]
+        if unknown:
+            raise ValueError(f"perfect: {unknown} - expected parts of {FORECAST_PARTS}")
+
+    def series(self, site, prices, first, steps, issue):
+        load, solar, imp, exp = self.base.series(site, prices, first, steps, issue)
+        true = PerfectForesight().series(site, prices, first, steps, issue)
+        if "load" in self.perfect:
+            load = true[0]
+        if "solar" in self.perfect:
+            solar = true[1]
+        if "prices" in self.perfect:
+            imp, exp = true[2], true[3]
+        return load, solar, imp, exp
+
+    def drive_kwh(self, past, true_value):
+        return true_value if "driving" in self.perfect else self.base.drive_kwh(past, true_value)
+
+
 def past_day_variants(load_kw: np.ndarray, solar_kw: np.ndarray, first: int, steps: int, per_day: int,
                       days: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(load_kw, solar_kw)`` of the last ``days`` days at the same time for steps ``first .. first + steps``:
