@@ -17,7 +17,9 @@ over four two-week blocks across the seasons of its year (8 weeks; ``--blocks``)
 - ``oracle_load``, ``oracle_solar``, ``oracle_prices``, ``oracle_driving``: ``optimal`` with the realistic
   forecast but one part of it true (``PartlyPerfect``): ``persistence`` minus such a run is the regret that
   part of the forecast causes: about the most a better forecast of that part, or a plan across its
-  variants, could recover.
+  variants, could recover;
+- ``drive_q75``, ``drive_q100``: ``optimal`` with the realistic forecast planning each future session's
+  driving energy as the 75th percentile, or the largest, of the last 7 sessions instead of their mean.
 
 ``--runs`` picks runs (``perfect`` is always one of them: the regret is measured against it); the runs
 ``stochastic_sessions`` also redraw the car's sessions from its own past in every variant.
@@ -45,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tariff_comparison as study  # noqa: E402
 
-from planner.jobs.simulate.forecasts import FORECAST_PARTS, PartlyPerfect  # noqa: E402
+from planner.jobs.simulate.forecasts import FORECAST_PARTS, PartlyPerfect, RealisticForecast  # noqa: E402
 from planner.jobs.simulate.simulation import simulate  # noqa: E402
 
 #: run -> (strategy, forecast, re-planning interval [min] or None, switching penalty [GBP/kW])
@@ -56,7 +58,10 @@ RUNS = {"perfect": ("optimal", "perfect", None, 0.0), "persistence": ("optimal",
         "stochastic_recourse": ("stochastic_recourse", "realistic", None, 0.0),
         "replan_30": ("optimal", "realistic", 30, 0.0), "replan_30_steady": ("optimal", "realistic", 30, 0.005),
         # regret attribution: the realistic forecast with one part told truly (PartlyPerfect)
-        **{f"oracle_{part}": ("optimal", PartlyPerfect((part,)), None, 0.0) for part in FORECAST_PARTS}}
+        **{f"oracle_{part}": ("optimal", PartlyPerfect((part,)), None, 0.0) for part in FORECAST_PARTS},
+        # the driving energy planned for: a quantile of the last 7 sessions instead of their mean
+        **{f"drive_q{round(q * 100)}": ("optimal", RealisticForecast(name=f"drive_q{round(q * 100)}", drive_quantile=q),
+                                         None, 0.0) for q in (0.75, 1.0)}}
 DEFAULT_RUNS = "perfect,persistence,mean,stochastic,stochastic_centred"
 BLOCKS = "2023-01-09,2023-04-10,2023-07-10,2023-10-09"
 

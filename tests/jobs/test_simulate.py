@@ -213,3 +213,12 @@ def test_partly_perfect_forecast_tells_the_truth_only_for_its_parts(site):
     assert PartlyPerfect(("load",)).drive_kwh([1.0, 3.0], 7.5) == 2.0
     with pytest.raises(ValueError, match="perfect"):
         PartlyPerfect(("weather",))
+
+
+def test_driving_energy_quantile_of_the_recent_sessions():
+    """The realistic forecast plans the mean of the last 7 sessions' driving energy, or a quantile of them."""
+    past = [9.0, 1.0, 3.0, 5.0, 2.0, 4.0, 6.0, 8.0]  # the window keeps the last 7: 1 .. 8 without 7
+    assert RealisticForecast().drive_kwh(past, 99.0) == pytest.approx(29.0 / 7)
+    assert RealisticForecast(drive_quantile=1.0).drive_kwh(past, 99.0) == 8.0
+    assert RealisticForecast(drive_quantile=0.5).drive_kwh(past, 99.0) == 4.0
+    assert RealisticForecast(drive_quantile=0.5).drive_kwh([], 7.5) == 7.5  # no history: the true value

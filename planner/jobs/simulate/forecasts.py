@@ -63,6 +63,9 @@ class RealisticForecast:
     holds); 1 is plain persistence."""
     solar_days: int = 1
     """Solar: the mean of this many earlier days at the same time; 1 is yesterday's profile."""
+    drive_quantile: float | None = None
+    """Driving energy: this quantile of the last ``drive_window`` sessions instead of their mean (a planner that
+    would rather have charged a little too much at night than catch up by day)."""
 
     def series(self, site, prices, first, steps, issue):
         per_day = 1440 // site.step_minutes
@@ -83,7 +86,9 @@ class RealisticForecast:
 
     def drive_kwh(self, past, true_value):
         recent = list(past)[-self.drive_window:]
-        return float(np.mean(recent)) if recent else true_value
+        if not recent:
+            return true_value
+        return float(np.mean(recent) if self.drive_quantile is None else np.quantile(recent, self.drive_quantile))
 
 
 FORECAST_PARTS = ("load", "solar", "prices", "driving")
