@@ -21,6 +21,7 @@ so a persistent model (:mod:`planner.solve.persistent`) can follow new load and 
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from planner.model.components.base import BuildOptions, Contribution
@@ -54,13 +55,9 @@ def add_grid(
     imp, exp = list(b.import_kw.values()), list(b.export_kw.values())
     imp_bound, exp_bound = list(b.import_bound_kw.values()), list(b.export_bound_kw.values())
     contribution = Contribution("grid")
-    exclusive = [
-        t
-        for t in steps
-        if (options.binaries == "all" or tariff.export_price_per_kwh[t] > tariff.import_price_per_kwh[t])
-        and export_bound_kw[t] > 0
-        and import_bound_kw[t] > 0
-    ]
+    pays_more = np.asarray(tariff.export_price_per_kwh) > np.asarray(tariff.import_price_per_kwh)
+    both_ways = (np.asarray(export_bound_kw) > 0) & (np.asarray(import_bound_kw) > 0)
+    exclusive = np.flatnonzero((pays_more | (options.binaries == "all")) & both_ways).tolist()
     if exclusive:
         domain = pyo.Binary if options.dispatch == "setpoint" else pyo.UnitInterval
         b.is_importing = pyo.Var(exclusive, domain=domain)
